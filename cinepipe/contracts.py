@@ -1,0 +1,33 @@
+"""Where the contracts live: ``schemas/`` (GX suites) and ``warehouse/`` (SQL), as data files.
+
+In a checkout they sit beside the package; in a wheel they are packaged under ``_contracts``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _root(name: str) -> Path:
+    for candidate in (_PACKAGE / "_contracts" / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"cinepipe's {name}/ directory is missing from the installation")
+
+
+def schemas_dir() -> Path:
+    return _root("schemas")
+
+
+def warehouse_sql_dir() -> Path:
+    return _root("warehouse")
+
+
+def sql(name: str) -> str:
+    """The text of ``warehouse/<layer>/<name>.sql``, found by name across the layers."""
+    matches = sorted(warehouse_sql_dir().glob(f"*/{name}.sql"))
+    if len(matches) != 1:
+        raise FileNotFoundError(f"expected one warehouse/*/{name}.sql, found {len(matches)}")
+    return matches[0].read_text()

@@ -1,0 +1,206 @@
+"""Fetch a remote file once: streamed, resumable, conditional, verified.
+
+``fetch`` streams to ``<name>.part`` and renames atomically when the content verifies. A dropped
+connection resumes with a ``Range`` request; an unchanged remote file (ETag / Last-Modified) is not
+fetched again. ``file://`` URLs and local paths never touch the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import requests
+
+from cinepipe.errors import DownloadError, TransientHTTPError
+
+USER_AGENT = "cinepipe/0.1 (+https://github.com/cinepipe/cinepipe)"
+CHUNK_BYTES = 1 << 20
+RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+ProgressFn = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A local file and how it got there."""
+
+    path: Path
+    sha256: str
+    from_network: bool
+    not_modified: bool = False
+
+
+def is_remote(source: str) -> bool:
+    return urlparse(str(source)).scheme in ("http", "https")
+
+
+def local_path(source: str | Path) -> Path:
+    """The local path behind a path or ``file://`` URL."""
+    text = str(source)
+    parsed = urlparse(text)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    return Path(text).expanduser()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def md5_file(path: Path) -> str:
+    digest = hashlib.md5()  # noqa: S324 - publishers still state md5 checksums
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_zip(path: Path, source: str) -> None:
+    """Raise unless ``path`` is a complete zip whose members all pass their CRC."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise DownloadError(
+            source, f"the archive {path.name} is truncated or corrupt ({exc})",
+            "Delete it and download again, or check the source.",
+        ) from exc
+    if bad is not None:
+        raise DownloadError(
+            source, f"member {bad} of {path.name} fails its CRC check",
+            "Delete the file and download again.",
+        )
+
+
+def _meta_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".meta.json")
+
+
+def _verify(path: Path, source: str, sha256: str | None, md5: str | None) -> str:
+    actual = sha256_file(path)
+    if sha256 and actual != sha256.lower():
+        raise DownloadError(
+            source,
+            f"checksum mismatch: expected sha256 {sha256}, got {actual}",
+            "The download is corrupt or the release changed; remove the cached file and retry, "
+            "or pass the new checksum if the change is expected.",
+        )
+    if md5 and md5_file(path) != md5.lower():
+        raise DownloadError(
+            source, f"checksum mismatch: expected md5 {md5}",
+            "The download is corrupt or the release changed; remove the cached file and retry.",
+        )
+    return actual
+
+
+def _backoff_s(attempt: int, base_s: float) -> float:
+    # exponential backoff with full jitter, so many clients do not retry in lockstep
+    return random.uniform(0, base_s * (2**attempt))
+
+
+def fetch(
+    url: str,
+    dest: Path,
+    *,
+    sha256: str | None = None,
+    md5: str | None = None,
+    retries: int = 4,
+    timeout_s: float = 60.0,
+    backoff_base_s: float = 0.5,
+    session: requests.Session | None = None,
+    progress: ProgressFn | None = None,
+) -> Fetched:
+    """Download ``url`` to ``dest`` (or reuse it when the server says it is unchanged).
+
+    Args:
+        url: http(s) URL.
+        dest: final path; ``dest.part`` holds a partial download and ``dest.meta.json`` the
+            validators (ETag, Last-Modified) and the recorded sha256.
+        sha256 / md5: published checksums to verify against, when known.
+    Returns:
+        ``Fetched`` with the verified path and its sha256.
+    Raises:
+        DownloadError: bad status, checksum mismatch, or retries exhausted.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    http = session or requests.Session()
+    meta_file = _meta_path(dest)
+    meta = json.loads(meta_file.read_text()) if meta_file.exists() and dest.exists() else {}
+    part = dest.with_name(dest.name + ".part")
+    last_error: Exception | None = None
+
+    for attempt in range(retries + 1):
+        headers = {"User-Agent": USER_AGENT}
+        if meta and not part.exists():
+            if meta.get("etag"):
+                headers["If-None-Match"] = meta["etag"]
+            if meta.get("last_modified"):
+                headers["If-Modified-Since"] = meta["last_modified"]
+        offset = part.stat().st_size if part.exists() else 0
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
+            if meta.get("etag"):
+                headers["If-Range"] = meta["etag"]
+        try:
+            with http.get(url, headers=headers, stream=True, timeout=timeout_s) as resp:
+                if resp.status_code == 304 and dest.exists():
+                    return Fetched(dest, meta.get("sha256") or sha256_file(dest), True, True)
+                if resp.status_code in RETRYABLE_STATUS:
+                    raise TransientHTTPError(url, f"HTTP {resp.status_code}", "Retrying.")
+                if resp.status_code == 416:  # our partial file is stale: start over
+                    part.unlink(missing_ok=True)
+                    raise TransientHTTPError(url, "HTTP 416 for a resumed range", "Restarting.")
+                if resp.status_code not in (200, 206):
+                    raise DownloadError(
+                        url, f"HTTP {resp.status_code} {resp.reason}",
+                        "Check the URL; the file may have moved or need credentials.",
+                    )
+                mode = "ab" if resp.status_code == 206 and offset else "wb"
+                written = offset if mode == "ab" else 0
+                length = resp.headers.get("Content-Length")
+                total = written + int(length) if length is not None else None
+                with part.open(mode) as fh:
+                    for chunk in resp.iter_content(CHUNK_BYTES):
+                        fh.write(chunk)
+                        written += len(chunk)
+                        if progress:
+                            progress(written, total)
+                if total is not None and written < total:
+                    raise TransientHTTPError(
+                        url, f"connection dropped after {written} of {total} bytes", "Resuming."
+                    )
+                new_meta = {
+                    "url": url,
+                    "etag": resp.headers.get("ETag"),
+                    "last_modified": resp.headers.get("Last-Modified"),
+                }
+            try:
+                digest = _verify(part, url, sha256, md5)
+            except DownloadError:
+                part.unlink(missing_ok=True)
+                raise
+            part.replace(dest)
+            new_meta["sha256"] = digest
+            meta_file.write_text(json.dumps(new_meta, indent=2))
+            return Fetched(dest, digest, True)
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                TransientHTTPError) as exc:
+            last_error = exc
+            if attempt < retries:
+                time.sleep(_backoff_s(attempt, backoff_base_s))
+    raise DownloadError(
+        url, f"download failed after {retries + 1} attempts ({last_error})",
+        "Check the network or try again later; the partial file is kept and will be resumed.",
+    )

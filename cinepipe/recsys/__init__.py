@@ -1,0 +1,1 @@
+"""Recommender models, splits, metrics and top-N scoring: plain functions, no Prefect."""

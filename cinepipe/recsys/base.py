@@ -1,0 +1,95 @@
+"""The interface every recommender model follows.
+
+Ratings arrive as a DataFrame with ``user_id``, ``movie_id``, ``rating`` (see ``cinepipe.columns``).
+Models map raw ids to dense indices themselves (``IdIndex``) and handle unknown users and items in
+``predict`` by falling back to what they know (biases, the global mean).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cinepipe.columns import ITEM, RATING, USER
+from cinepipe.errors import ModelError
+
+
+@dataclass
+class IdIndex:
+    """Raw ids <-> dense 0..n-1 indices, built from the training data only."""
+
+    users: np.ndarray  # raw user ids, position = dense index
+    items: np.ndarray
+
+    @classmethod
+    def from_ratings(cls, ratings: pd.DataFrame) -> IdIndex:
+        return cls(np.unique(ratings[USER].to_numpy()), np.unique(ratings[ITEM].to_numpy()))
+
+    @property
+    def n_users(self) -> int:
+        return len(self.users)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    def user_idx(self, raw: np.ndarray) -> np.ndarray:
+        """Dense indices, -1 for users not seen in training."""
+        return _lookup(self.users, raw)
+
+    def item_idx(self, raw: np.ndarray) -> np.ndarray:
+        return _lookup(self.items, raw)
+
+
+def _lookup(sorted_ids: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    raw = np.asarray(raw)
+    pos = np.searchsorted(sorted_ids, raw)
+    pos = np.clip(pos, 0, max(len(sorted_ids) - 1, 0))
+    found = (len(sorted_ids) > 0) & (sorted_ids[pos] == raw) if len(sorted_ids) else np.zeros(len(raw), bool)
+    return np.where(found, pos, -1)
+
+
+def require_trainable(ratings: pd.DataFrame, model: str, min_users: int = 2, min_items: int = 2) -> None:
+    """Fail with a clear message when there is too little data to fit ``model``."""
+    missing = {USER, ITEM, RATING} - set(ratings.columns)
+    if missing:
+        raise ModelError(model, f"ratings lack columns {sorted(missing)}", "Pass user_id, movie_id, rating.")
+    n_users, n_items = ratings[USER].nunique(), ratings[ITEM].nunique()
+    if len(ratings) == 0 or n_users < min_users or n_items < min_items:
+        raise ModelError(
+            model,
+            f"cannot train on {len(ratings)} ratings from {n_users} users and {n_items} movies",
+            f"Load more ratings (at least {min_users} users and {min_items} movies) and run again.",
+        )
+
+
+class RatingModel(ABC):
+    """Predicts explicit ratings; may also score whole item rows for top-N."""
+
+    name: str = "model"
+
+    @abstractmethod
+    def fit(self, train: pd.DataFrame) -> RatingModel:
+        """Fit on ``train`` (user_id, movie_id, rating); returns self."""
+
+    @abstractmethod
+    def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Predicted ratings for raw (user, item) id pairs, clipped to the rating scale."""
+
+    def score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        """Scores of every item (dense index order) for a block of dense user indices.
+
+        Shape ``(len(user_idx), n_items)``. Ranking models override this; the default scores
+        with ``predict`` on the dense grid.
+        """
+        index: IdIndex = self.index  # type: ignore[attr-defined]
+        users = np.repeat(index.users[user_idx], index.n_items)
+        items = np.tile(index.items, len(user_idx))
+        return self.predict(users, items).reshape(len(user_idx), index.n_items)
+
+    def save(self, directory: Path) -> None:  # pragma: no cover - overridden where supported
+        raise NotImplementedError(f"{self.name} cannot be saved")

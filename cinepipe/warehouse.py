@@ -1,0 +1,257 @@
+"""The DuckDB warehouse: connections, DDL, atomic loads and Parquet copies in the lake.
+
+Writers hold an inter-process file lock, so two runs never interleave their writes; every load is
+one DuckDB transaction, so a run killed part-way leaves the tables as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from cinepipe.contracts import sql, warehouse_sql_dir
+from cinepipe.errors import CinepipeError
+from cinepipe.settings import Settings
+
+LAYER_ORDER = ("ops", "raw", "staging", "marts", "exports")
+
+
+class WarehouseBusy(CinepipeError):
+    """Another run holds the warehouse write lock."""
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    settings.spill_dir.mkdir(parents=True, exist_ok=True)
+    con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
+    con.execute(f"set temp_directory = '{settings.spill_dir}'")
+    con.execute("set preserve_insertion_order = false")
+    if settings.duckdb_threads:
+        con.execute(f"set threads = {int(settings.duckdb_threads)}")
+
+
+def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table that ``warehouse/*/ddl_*.sql`` declares (idempotent)."""
+    root = warehouse_sql_dir()
+    for layer in LAYER_ORDER:
+        for path in sorted((root / layer).glob("ddl_*.sql")):
+            con.execute(path.read_text())
+
+
+def lock_path(settings: Settings) -> Path:
+    return settings.warehouse_path.with_suffix(".lock")
+
+
+@contextmanager
+def write_lock(settings: Settings, timeout_s: float = 600.0) -> Iterator[None]:
+    """Hold the warehouse's write lock; wait up to ``timeout_s`` for another run to finish."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path(settings)))
+    try:
+        lock.acquire(timeout=timeout_s)
+    except Timeout as exc:
+        raise WarehouseBusy(
+            str(settings.warehouse_path),
+            f"another cinepipe run has held the write lock for over {timeout_s:.0f}s",
+            "Wait for it to finish (`cinepipe status`), then run again.",
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse with the DDL applied (writers) and settings set."""
+    path = settings.warehouse_path
+    if read_only and not path.exists():
+        raise CinepipeError(
+            str(path), "the warehouse does not exist yet", "Run `cinepipe nightly --sample` first."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        configure(con, settings)
+        if not read_only:
+            apply_ddl(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One atomic write: lock, begin, yield, commit (or roll back on any error)."""
+    with write_lock(settings), connect(settings) as con:
+        con.execute("begin transaction")
+        try:
+            yield con
+        except BaseException:
+            con.execute("rollback")
+            raise
+        con.execute("commit")
+
+
+def new_run_id() -> str:
+    """The current Prefect flow run id, or a fresh one outside a flow."""
+    try:
+        from prefect.runtime import flow_run
+
+        run_id = flow_run.get_id()
+    except Exception:  # prefect not initialised: plain function call
+        run_id = None
+    return str(run_id) if run_id else f"local-{uuid.uuid4()}"
+
+
+def append_df(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
+    """Insert a frame by column name (extra table columns take their defaults)."""
+    if df.empty:
+        return 0
+    cols = ", ".join(f'"{c}"' for c in df.columns)
+    con.register("_append_df", df)
+    try:
+        con.execute(f"insert into {table} ({cols}) select {cols} from _append_df")
+    finally:
+        con.unregister("_append_df")
+    return len(df)
+
+
+def record_quarantine(
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, *, source: str, table_name: str, run_id: str
+) -> int:
+    """Append rejected rows (columns ``raw``, ``reason``) to ``quarantine``."""
+    if rows.empty:
+        return 0
+    frame = pd.DataFrame(
+        {
+            "source": source,
+            "table_name": table_name,
+            "raw": rows["raw"].astype("string"),
+            "reason": rows["reason"].astype("string"),
+            "run_id": run_id,
+            "quarantined_at": datetime.now(UTC),
+        }
+    )
+    return append_df(con, "quarantine", frame)
+
+
+def record_metrics(
+    settings: Settings,
+    rows: Sequence[dict],
+    *,
+    run_id: str,
+) -> int:
+    """Append evaluation figures to ``eval_metrics`` (one dict per metric value)."""
+    if not rows:
+        return 0
+    frame = pd.DataFrame(list(rows))
+    frame["run_id"] = run_id
+    frame["created_at"] = datetime.now(UTC)
+    with transaction(settings) as con:
+        return append_df(con, "eval_metrics", frame)
+
+
+def already_loaded(
+    con: duckdb.DuckDBPyConnection, table_name: str, partition_key: str, content_key: str
+) -> bool:
+    """True when the latest load of this partition was this content and its rows are still there."""
+    row = con.execute(
+        """
+        select content_key, rows_loaded from load_log
+        where table_name = ? and partition_key = ?
+        order by loaded_at desc limit 1
+        """,
+        [table_name, partition_key],
+    ).fetchone()
+    return row is not None and row[0] == content_key
+
+
+def log_load(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    table_name: str,
+    partition_key: str,
+    content_key: str,
+    rows_loaded: int,
+    rows_quarantined: int = 0,
+) -> None:
+    con.execute(
+        "insert into load_log (run_id, table_name, partition_key, content_key, rows_loaded,"
+        " rows_quarantined) values (?, ?, ?, ?, ?, ?)",
+        [run_id, table_name, partition_key, content_key, rows_loaded, rows_quarantined],
+    )
+
+
+def export_to_lake(settings: Settings, table: str, partition_col: str | None = None) -> str:
+    """Copy a warehouse table to Parquet in the lake, replacing the previous copy atomically.
+
+    Local lakes are written to a temporary directory and renamed; ``s3://`` lakes are written
+    by DuckDB's httpfs (object stores have no rename, and a reader sees whole objects only).
+    """
+    lake = settings.lake_location.rstrip("/")
+    target = f"{lake}/{table}"
+    with connect(settings, read_only=True) as con:
+        if lake.startswith("s3://"):
+            from cinepipe.lake import configure_s3
+
+            configure_s3(con, settings)
+            opts = f", partition_by ({partition_col}), overwrite_or_ignore true" if partition_col else ""
+            dest = target if partition_col else f"{target}/{table}.parquet"
+            con.execute(f"copy (select * from {table}) to '{dest}' (format parquet{opts})")
+            return target
+        final = Path(target)
+        tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+        tmp.mkdir(parents=True, exist_ok=True)
+        if partition_col:
+            con.execute(
+                f"copy (select * from {table}) to '{tmp}' "
+                f"(format parquet, partition_by ({partition_col}), overwrite_or_ignore true)"
+            )
+        else:
+            con.execute(f"copy (select * from {table}) to '{tmp / (table + '.parquet')}' (format parquet)")
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    if old.exists():
+        import shutil
+
+        shutil.rmtree(old, ignore_errors=True)
+    return str(final)
+
+
+def table_counts(settings: Settings) -> dict[str, int]:
+    with connect(settings, read_only=True) as con:
+        names = [r[0] for r in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
+        return {n: con.execute(f"select count(*) from {n}").fetchone()[0] for n in names}
+
+
+def summary_json(data: dict) -> str:
+    return json.dumps(data, default=str, sort_keys=True)
+
+
+__all__ = [
+    "already_loaded",
+    "append_df",
+    "apply_ddl",
+    "connect",
+    "export_to_lake",
+    "log_load",
+    "new_run_id",
+    "record_metrics",
+    "record_quarantine",
+    "sql",
+    "table_counts",
+    "transaction",
+    "write_lock",
+]
