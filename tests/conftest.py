@@ -1,0 +1,54 @@
+"""Fixtures shared by every test: an isolated CINEPIPE_HOME and the optional ../shared/data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("CINEPIPE_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+# Prefect's home must be chosen before prefect is imported anywhere in the test process.
+_SESSION_HOME = Path(os.environ.setdefault("CINEPIPE_TEST_ROOT", "/tmp/cinepipe-test-session"))
+os.environ.setdefault("PREFECT_HOME", str(_SESSION_HOME / "prefect"))
+os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(_SESSION_HOME / "prefect-results"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A fresh CINEPIPE_HOME for one test, with settings re-read."""
+    from cinepipe.settings import get_settings, reset_settings
+
+    path = tmp_path / "home"
+    monkeypatch.setenv("CINEPIPE_HOME", str(path))
+    for name in list(os.environ):
+        if name.startswith("CINEPIPE_") and name not in ("CINEPIPE_HOME", "CINEPIPE_TEST_ROOT", "CINEPIPE_SHARED_DATA"):
+            monkeypatch.delenv(name)
+    reset_settings()
+    settings = get_settings()
+    settings.ensure_dirs()
+    yield settings
+    reset_settings()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data``; tests that use it skip with a reason on a fresh clone without it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not available: {SHARED_DATA} is absent (it ships beside the repo in CI)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A real, temporary Prefect API (SQLite) for flow-run tests in this process."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
