@@ -1,0 +1,1 @@
+"""Evaluate tasks, one module per branch."""

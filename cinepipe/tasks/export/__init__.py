@@ -1,0 +1,1 @@
+"""Export tasks, one module per branch."""

@@ -1,0 +1,1 @@
+"""Ingest tasks, one module per branch."""

@@ -1,0 +1,1 @@
+"""Train tasks, one module per branch."""

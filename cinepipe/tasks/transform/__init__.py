@@ -1,0 +1,1 @@
+"""Transform tasks, one module per branch."""

@@ -1,0 +1,1 @@
+"""Validate tasks, one module per branch."""
