@@ -31,3 +31,11 @@ def sql(name: str) -> str:
     if len(matches) != 1:
         raise FileNotFoundError(f"expected one warehouse/*/{name}.sql, found {len(matches)}")
     return matches[0].read_text()
+
+
+def render(name: str, **values: object) -> str:
+    """``sql(name)`` with each ``{key}`` placeholder replaced (other braces are left alone)."""
+    text = sql(name)
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", str(value))
+    return text

@@ -5,6 +5,7 @@ create table if not exists movielens_ratings (
     movie_id bigint not null,
     rating double not null,           -- stars, 0.5-5.0 (ml-100k: whole stars 1-5)
     rated_at timestamptz not null,    -- UTC
+    origin varchar not null default 'release',  -- 'release', or 'inbox:<sha256>' for added ratings
     load_run_id varchar
 );
 

@@ -1,0 +1,170 @@
+"""The lecture's CNN (Keras) and scikit-learn pixel baselines: arrays in, fitted models out.
+
+Images arrive as uint8 ``(n, 28, 28)``; each model scales them itself, so callers never do.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from cinepipe.errors import ModelError
+
+N_CLASSES = 10
+IMAGE_SIDE = 28
+
+
+@dataclass(frozen=True)
+class CnnConfig:
+    """Hyperparameters of the CNN; saved beside the weights so a checkpoint explains itself."""
+
+    filters: tuple[int, ...] = (32, 64)  # one conv block per entry, each halving the image
+    convs_per_block: int = 2             # two 3x3 convs see 5x5 for the price of 18 weights
+    dense_units: int = 128
+    conv_dropout: float = 0.25
+    dense_dropout: float = 0.5
+    epochs: int = 12
+    batch_size: int = 128
+    learning_rate: float = 1e-3          # Adam, decayed by cosine to 0 over the run
+    validation_fraction: float = 0.0     # 0: the history has train figures only
+    seed: int = 42
+
+    @classmethod
+    def quick(cls, seed: int = 42) -> CnnConfig:
+        """A small profile for tests and the sample run: seconds, not minutes."""
+        return cls(filters=(16, 32), convs_per_block=1, dense_units=64, epochs=3, batch_size=64,
+                   learning_rate=2e-3, validation_fraction=0.1, seed=seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainedCnn:
+    model: Any                           # keras.Model
+    history: dict[str, list[float]]
+    config: CnnConfig
+    train_seconds: float
+
+
+def _keras():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    return keras
+
+
+def _as_inputs(images: np.ndarray) -> np.ndarray:
+    return (images.astype(np.float32) / 255.0)[..., None]
+
+
+def build_cnn(config: CnnConfig) -> Any:
+    """Conv blocks (3x3 conv, batch-norm, ReLU; 2x2 max-pool; dropout), a dense layer, softmax."""
+    keras = _keras()
+    layers = keras.layers
+    keras.utils.set_random_seed(config.seed)
+    x = inputs = keras.Input(shape=(IMAGE_SIDE, IMAGE_SIDE, 1), name="image")
+    for filters in config.filters:
+        for _ in range(config.convs_per_block):
+            # no conv bias: batch-norm's shift does that job
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.Activation("relu")(x)
+        x = layers.MaxPooling2D(2)(x)
+        x = layers.Dropout(config.conv_dropout)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(config.dense_units, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.Dropout(config.dense_dropout)(x)
+    outputs = layers.Dense(N_CLASSES, activation="softmax", name="class")(x)
+    return keras.Model(inputs, outputs, name="mnist_cnn")
+
+
+def train_cnn(images: np.ndarray, labels: np.ndarray, config: CnnConfig) -> TrainedCnn:
+    """Fit the CNN on uint8 images ``(n, 28, 28)`` and labels 0-9.
+
+    Returns the model, its per-epoch history (loss, accuracy, and val_* with a validation
+    fraction) and the wall time of ``fit``.
+    """
+    if len(images) < N_CLASSES:
+        raise ModelError("mnist", f"only {len(images)} training images", "Give the CNN more data.")
+    keras = _keras()
+    model = build_cnn(config)
+    steps = int(np.ceil(len(images) * (1 - config.validation_fraction) / config.batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps * config.epochs)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = _as_inputs(images), labels.astype(np.int32)
+    # shuffle before Keras takes the validation slice from the end
+    order = np.random.default_rng(config.seed).permutation(len(x))
+    started = time.perf_counter()
+    fit = model.fit(x[order], y[order], epochs=config.epochs, batch_size=config.batch_size,
+                    validation_split=config.validation_fraction, shuffle=True, verbose=0)
+    seconds = time.perf_counter() - started
+    history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+    return TrainedCnn(model, history, config, seconds)
+
+
+def predict_cnn(model: Any, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Predicted classes for uint8 images."""
+    probs = model.predict(_as_inputs(images), batch_size=batch_size, verbose=0)
+    return probs.argmax(axis=1).astype(np.int64)
+
+
+def with_overrides(config: CnnConfig, **overrides: Any) -> CnnConfig:
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+
+
+# ---- scikit-learn baselines on raw pixels ------------------------------------------------------
+
+BASELINES = ("logreg", "pca50-svm-rbf")
+
+
+def make_baseline(name: str, seed: int = 42) -> Any:
+    """A scikit-learn pipeline on pixels scaled to [0, 1].
+
+    ``logreg``: multinomial logistic regression. ``pca50-svm-rbf``: 50 PCA components (keeps the
+    kernel cheap) then an RBF SVM.
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    from sklearn.svm import SVC
+
+    scale = FunctionTransformer(_scale_pixels)
+    if name == "logreg":
+        return make_pipeline(scale, LogisticRegression(C=0.1, max_iter=200, tol=1e-3))
+    if name == "pca50-svm-rbf":
+        return make_pipeline(scale, PCA(50, random_state=seed), SVC(C=10, gamma="scale",
+                                                                    cache_size=1000))
+    raise ModelError("mnist", f"unknown baseline {name!r}", f"Use one of {', '.join(BASELINES)}.")
+
+
+def _scale_pixels(images: np.ndarray) -> np.ndarray:
+    return images.reshape(len(images), -1).astype(np.float32) / 255.0
+
+
+def fit_baseline(name: str, images: np.ndarray, labels: np.ndarray, seed: int = 42
+                 ) -> tuple[Any, float]:
+    """Fit a baseline; returns the model and the seconds ``fit`` took."""
+    model = make_baseline(name, seed)
+    started = time.perf_counter()
+    model.fit(images, labels)
+    return model, time.perf_counter() - started
+
+
+def accuracy(predicted: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(np.asarray(predicted) == np.asarray(labels)))
+
+
+def confusion(predicted: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """10x10 counts, rows the true class, columns the predicted one."""
+    matrix = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(labels, dtype=np.int64), np.asarray(predicted, dtype=np.int64)), 1)
+    return matrix

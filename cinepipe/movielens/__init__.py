@@ -1,0 +1,1 @@
+"""MovieLens: releases, layouts and parsing. Plain functions; DuckDB does the heavy lifting."""

@@ -1,0 +1,145 @@
+"""Resolve a MovieLens source (URL, file:// URL, directory or .zip) to a local release directory."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
+
+import requests
+
+from cinepipe.download import check_zip, fetch, is_remote, local_path, sha256_file
+from cinepipe.errors import DownloadError, LayoutError
+from cinepipe.movielens.releases import (
+    CSV_LAYOUT,
+    KNOWN_RELEASES,
+    ML100K_LAYOUT,
+    PINNED_MD5,
+    Layout,
+)
+from cinepipe.settings import Settings
+from cinepipe.hashing import content_key, fingerprint_path
+
+CSV_HEADERS = {
+    "ratings.csv": "userId,movieId,rating,timestamp",
+    "movies.csv": "movieId,title,genres",
+}
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release on local disk, ready to parse."""
+
+    root: Path
+    dataset: str
+    layout: Layout
+    content_key: str  # changes whenever any file of the release changes
+
+
+def _published_md5(url: str, timeout_s: float) -> str | None:
+    """GroupLens publishes ``<zip>.md5`` beside each zip; None when there is none."""
+    try:
+        resp = requests.get(url + ".md5", timeout=timeout_s)
+    except requests.RequestException:
+        return None
+    if resp.status_code != 200:
+        return None
+    token = resp.text.strip().split()[0] if resp.text.strip() else ""
+    return token.lower() if len(token) == 32 else None
+
+
+def download_release(url: str, settings: Settings, progress: Callable | None = None) -> Path:
+    """Fetch a release zip, verified against its published (or pinned) md5 where known."""
+    name = PurePosixPath(urlparse(url).path).name or "release.zip"
+    stem = name.removesuffix(".zip")
+    md5 = _published_md5(url, settings.http_timeout_s) or PINNED_MD5.get(stem)
+    fetched = fetch(
+        url,
+        settings.downloads_dir / "movielens" / name,
+        md5=md5,
+        retries=settings.http_retries,
+        timeout_s=settings.http_timeout_s,
+        progress=progress,
+    )
+    if name.endswith(".zip"):
+        check_zip(fetched.path, url)
+    return fetched.path
+
+
+def _extract(zip_path: Path, dest_root: Path, source: str) -> Path:
+    check_zip(zip_path, source)
+    dest = dest_root / sha256_file(zip_path)[:16]
+    done = dest / ".complete"
+    if not done.exists():
+        with zipfile.ZipFile(zip_path) as zf:
+            for member in zf.infolist():
+                target = (dest / member.filename).resolve()
+                if not target.is_relative_to(dest.resolve()):
+                    raise DownloadError(source, f"zip member {member.filename} escapes the archive", "Use a genuine release zip.")
+            zf.extractall(dest)
+        done.touch()
+    return dest
+
+
+def find_root(path: Path, source: str) -> tuple[Path, Layout]:
+    """The directory holding the release files, and its layout (searches two levels down)."""
+    candidates = [path, *sorted(p for p in path.glob("*") if p.is_dir()), *sorted(p for p in path.glob("*/*") if p.is_dir())]
+    for cand in candidates:
+        if (cand / "u.data").is_file() and (cand / "u.item").is_file():
+            return cand, ML100K_LAYOUT
+        if (cand / "ratings.csv").is_file() and (cand / "movies.csv").is_file():
+            for fname, header in CSV_HEADERS.items():
+                with (cand / fname).open(encoding="utf-8", errors="replace") as fh:
+                    first = fh.readline().strip().lstrip("\ufeff")
+                if first != header:
+                    raise LayoutError(
+                        source,
+                        f"{fname} starts with {first[:80]!r}, not the GroupLens header {header!r}",
+                        "Pass an unmodified GroupLens release (ml-latest-small, ml-25m, ...).",
+                    )
+            return cand, CSV_LAYOUT
+    files = sorted(p.name for p in path.rglob("*") if p.is_file())[:10]
+    raise LayoutError(
+        source,
+        f"no known MovieLens layout (found {files or 'no files'})",
+        "Point --source at a GroupLens release: ml-100k (u.data, u.item) or a CSV release "
+        "(ratings.csv, movies.csv, links.csv, tags.csv), as a directory, .zip or URL.",
+    )
+
+
+def dataset_name(root: Path, layout: Layout, hint: str | None = None) -> str:
+    """The release's name: from the directory or archive name, else from its layout."""
+    for name in (root.name, hint or ""):
+        name = name.removesuffix(".zip")
+        if name in KNOWN_RELEASES or name.startswith("ml-"):
+            return name
+    return "ml-100k" if layout.is_100k else (root.name or "movielens")
+
+
+def resolve(source: str, settings: Settings, progress: Callable | None = None) -> Release:
+    """Turn ``source`` into a local release directory (downloading and extracting as needed)."""
+    hint = None
+    if is_remote(source):
+        path = download_release(source, settings, progress)
+        hint = path.name
+    else:
+        path = local_path(source)
+        if not path.exists():
+            raise LayoutError(source, "no such file or directory", "Check the path passed to --source.")
+        hint = path.name
+    if path.is_file():
+        if not zipfile.is_zipfile(path):
+            raise LayoutError(
+                source, f"{path.name} is neither a directory nor a zip archive",
+                "Pass a release directory, a .zip, or its URL.",
+            )
+        path = _extract(path, settings.staging_dir / "movielens-extract", source)
+    root, layout = find_root(path, source)
+    files = ["u.data", "u.item", "u1.base", "u1.test"] if layout.is_100k else [
+        "ratings.csv", "movies.csv", "links.csv", "tags.csv"]
+    key = content_key(
+        layout.kind, {f: fingerprint_path(root / f) for f in files if (root / f).is_file()}
+    )
+    return Release(root=root, dataset=dataset_name(root, layout, hint), layout=layout, content_key=key)

@@ -1,0 +1,237 @@
+"""Parse, check and deduplicate one release inside its own staging DuckDB file.
+
+Each function opens ``stage.duckdb`` in a release's staging directory, reads the tables the step
+before it made and writes its own, so the warehouse is untouched until the load. DuckDB does the
+parsing, checks and dedup out of core, so a 25M-row release never passes through pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from cinepipe import validation
+from cinepipe.contracts import render
+from cinepipe.errors import ValidationFailed
+from cinepipe.movielens.releases import ML100K_GENRES, Layout
+from cinepipe.settings import Settings
+from cinepipe.warehouse import configure
+
+STAGE_DB = "stage.duckdb"
+
+
+@contextmanager
+def stage_db(stage_dir: Path, settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(stage_dir / STAGE_DB), read_only=read_only)
+    try:
+        configure(con, settings)
+        yield con
+    finally:
+        con.close()
+
+
+def _lit(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("select count(*) from duckdb_tables() where table_name = ?", [name]).fetchone()[0])
+
+
+def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Settings) -> dict[str, int]:
+    """Read the release's files into typed ``raw_*`` tables; unparseable lines into ``rejects``.
+
+    Returns:
+        Row counts: ratings, movies, tags, links and rejected lines.
+    """
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    (stage_dir / STAGE_DB).unlink(missing_ok=True)
+    with stage_db(stage_dir, settings) as con:
+        if layout.is_100k:
+            genre_names = "[" + ", ".join("'" + g.replace("'", "''") + "'" for g in ML100K_GENRES) + "]"
+            con.execute(render("raw_movielens_100k", 
+                ratings=_lit(root / "u.data"), movies=_lit(root / "u.item"), genre_names=genre_names))
+            genres_expr = "genre_list"
+            con.execute("create or replace table raw_links as select movie_id, "
+                        "regexp_extract(imdb_url, 'tt(\\d+)', 1) as imdb_num, null::bigint as tmdb_id from raw_movies where false")
+            con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
+            _stage_u1(con, root)
+        else:
+            con.execute(render("raw_movielens_csv", ratings=_lit(root / "ratings.csv"), movies=_lit(root / "movies.csv")))
+            genres_expr = "string_split(genres_raw, '|')"
+            if (root / "links.csv").is_file():
+                con.execute(render("raw_movielens_links", links=_lit(root / "links.csv")))
+            else:
+                con.execute("create or replace table raw_links (movie_id bigint, imdb_num varchar, tmdb_id bigint)")
+            if (root / "tags.csv").is_file():
+                con.execute(render("raw_movielens_tags", tags=_lit(root / "tags.csv")))
+            else:
+                con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
+        con.execute(render("stg_movielens_movies", genres_expr=genres_expr))
+        con.execute(
+            "create or replace table rejects (table_name varchar, raw varchar, reason varchar)"
+        )
+        for table, target in (("ratings", "movielens_ratings"), ("movies", "movielens_movies"),
+                              ("links", "movielens_movies"), ("tags", "movielens_tags")):
+            if _has_table(con, f"rejects_{table}"):
+                con.execute(
+                    f"insert into rejects select '{target}', csv_line, "
+                    f"'unparseable line ' || line || ': ' || error_message from rejects_{table}"
+                )
+        return {
+            "ratings": _count(con, "raw_ratings"),
+            "movies": _count(con, "stg_movies"),
+            "tags": _count(con, "raw_tags"),
+            "links": _count(con, "raw_links"),
+            "rejected_lines": _count(con, "rejects"),
+        }
+
+
+def _stage_u1(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """ml-100k's official u1.base / u1.test split, where the release has it."""
+    if not ((root / "u1.base").is_file() and (root / "u1.test").is_file()):
+        return
+    cols = "{'user_id': 'BIGINT', 'movie_id': 'BIGINT', 'rating': 'DOUBLE', 'ts': 'BIGINT'}"
+    con.execute(
+        "create or replace table split_u1 as "
+        f"select 'train' as part, user_id, movie_id, rating from read_csv({_lit(root / 'u1.base')}, header=false, delim='\\t', columns={cols}) "
+        f"union all select 'test', user_id, movie_id, rating from read_csv({_lit(root / 'u1.test')}, header=false, delim='\\t', columns={cols})"
+    )
+
+
+@dataclass
+class CheckSummary:
+    rows_in: int
+    rows_valid: int
+    rows_quarantined: int
+    failures: dict[str, int]
+    bad_fraction: float
+    gx_success: bool | None = None
+
+
+def check_release(
+    stage_dir: Path, layout: Layout, settings: Settings, *, source: str, gx_report_path: Path | None = None
+) -> CheckSummary:
+    """Apply the suites: good rows to ``valid_*``, failing rows to ``rejects`` with the reason.
+
+    Raises:
+        ValidationFailed: when the rejected share of ratings exceeds ``max_bad_fraction``; the
+            message says how many rows failed which check. Nothing has been loaded then.
+    """
+    now = datetime.now(UTC)
+    params = {
+        "rating_values": list(layout.rating_values),
+        "max_timestamp": int(now.timestamp()) + 86_400,
+        "known_movie_ids": validation.SqlRef("select movie_id from valid_movies"),
+        "max_year": now.year + 2,
+    }
+    with stage_db(stage_dir, settings) as con:
+        con.execute("delete from rejects where reason not like 'unparseable line%'")
+        movie_fail = validation.split_relation(
+            con, "stg_movies", "movielens_movies", params,
+            raw_expr="concat_ws(',', movie_id, title, year, array_to_string(genres, '|'))",
+            good_table="valid_movies_all", bad_table="bad_movies")
+        # movie ids are unique per release; a repeated id keeps its first row, the rest are rejected
+        con.execute(
+            "create or replace table valid_movies as select * from valid_movies_all "
+            "qualify row_number() over (partition by movie_id order by title) = 1")
+        dup_movies = _count(con, "valid_movies_all") - _count(con, "valid_movies")
+        con.execute(
+            "insert into bad_movies select concat_ws(',', movie_id, title, year), 'movie_id is repeated' "
+            "from (select * from valid_movies_all qualify row_number() over (partition by movie_id order by title) > 1)")
+        rating_fail = validation.split_relation(
+            con, "raw_ratings", "movielens_ratings", params,
+            raw_expr="concat_ws(',', user_id, movie_id, rating, rated_at_epoch_s)",
+            good_table="valid_ratings", bad_table="bad_ratings")
+        tag_fail = validation.split_relation(
+            con, "raw_tags", "movielens_tags", params,
+            raw_expr="concat_ws(',', user_id, movie_id, tag, tagged_at_epoch_s)",
+            good_table="valid_tags", bad_table="bad_tags")
+        for bad, target in (("bad_movies", "movielens_movies"), ("bad_ratings", "movielens_ratings"), ("bad_tags", "movielens_tags")):
+            con.execute(f"insert into rejects select '{target}', raw, reason from {bad}")
+        unparseable = con.execute(
+            "select count(*) from rejects where table_name = 'movielens_ratings' and reason like 'unparseable line%'"
+        ).fetchone()[0]
+        rows_valid = _count(con, "valid_ratings")
+        bad = _count(con, "bad_ratings") + unparseable
+        failures = {**{f"movies: {k}": v for k, v in movie_fail.items()}, **rating_fail,
+                    **{f"tags: {k}": v for k, v in tag_fail.items()}}
+        if dup_movies:
+            failures["movies: movie_id is repeated"] = dup_movies
+        if unparseable:
+            failures["unparseable ratings line"] = unparseable
+        rows_in = rows_valid + bad
+        fraction = bad / rows_in if rows_in else 1.0
+        summary = CheckSummary(rows_in, rows_valid, bad, failures, fraction)
+        if rows_in == 0 or fraction > settings.max_bad_fraction:
+            detail = "; ".join(f"{n} rows: {reason}" for reason, n in sorted(failures.items(), key=lambda kv: -kv[1]))
+            raise ValidationFailed(
+                source,
+                f"{bad} of {rows_in} ratings ({fraction:.2%}) failed their checks, above the allowed "
+                f"{settings.max_bad_fraction:.2%} ({detail or 'no ratings at all'}); nothing was loaded",
+                f"Inspect the rejected rows in {stage_dir / STAGE_DB} (table rejects), fix the source, "
+                "or raise CINEPIPE_MAX_BAD_FRACTION",
+            )
+        if gx_report_path is not None:
+            summary.gx_success = _gx_report(con, params, settings, gx_report_path)
+    return summary
+
+
+def _gx_report(con: duckdb.DuckDBPyConnection, params: dict, settings: Settings, path: Path) -> bool:
+    """Great Expectations over the valid rows (a seeded sample beyond ``gx_max_rows``)."""
+    import json
+
+    n = _count(con, "valid_ratings")
+    sample = "" if n <= settings.gx_max_rows else f" using sample {settings.gx_max_rows} rows (reservoir, 42)"
+    ratings = con.execute(f"select * from valid_ratings{sample}").df()
+    movies = con.execute("select movie_id, title, year, genres from valid_movies").df()
+    results = {
+        "movielens_ratings": validation.gx_validate(ratings, "movielens_ratings", params, con),
+        "movielens_movies": validation.gx_validate(movies, "movielens_movies", params, con),
+    }
+    results["_meta"] = {"ratings_rows_profiled": len(ratings), "ratings_rows_total": n}
+    path.write_text(json.dumps(results, indent=1, default=str))
+    # uniqueness of movie ids is enforced above, so only row-level outcomes decide success here
+    return all(r["success"] for k, r in results.items() if k == "movielens_ratings")
+
+
+def dedupe_and_filter(stage_dir: Path, settings: Settings, min_per_user: int, min_per_movie: int) -> dict[str, int]:
+    """Drop exact duplicates, keep the latest rating per (user, movie), apply the filters.
+
+    Returns:
+        Counts before and after each stage; the result is table ``final_ratings``.
+    """
+    with stage_db(stage_dir, settings) as con:
+        before = _count(con, "valid_ratings")
+        exact = con.execute(
+            "select count(*) from (select distinct user_id, movie_id, rating, rated_at_epoch_s from valid_ratings)"
+        ).fetchone()[0]
+        con.execute(render("stg_movielens_dedupe", min_per_user=int(min_per_user), min_per_movie=int(min_per_movie)))
+        latest = con.execute(
+            "select count(*) from (select distinct user_id, movie_id from valid_ratings)").fetchone()[0]
+        con.execute("create or replace table final_ratings as select * from stg_ratings_dedup")
+        con.execute("drop table stg_ratings_dedup")
+        after = _count(con, "final_ratings")
+        con.execute(
+            "create or replace table final_tags as select distinct * from valid_tags")
+    return {
+        "rows_in": before,
+        "exact_duplicates_dropped": before - exact,
+        "superseded_ratings_dropped": exact - latest,
+        "filtered_out": latest - after,
+        "rows_out": after,
+    }
+
+
+def summary_dict(summary: CheckSummary) -> dict:
+    return asdict(summary)
+

@@ -1,0 +1,1 @@
+"""The lecture's recommender comparison: kNN, scaled MF and RBM-CF beside AutoRec, plus the table."""

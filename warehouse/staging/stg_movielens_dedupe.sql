@@ -1,0 +1,23 @@
+-- grain: one row per (user_id, movie_id): the latest rating by timestamp (ties: higher rating),
+-- after dropping exact duplicate rows; then the optional activity filters.
+create or replace table stg_ratings_dedup as
+with exact as (
+    select distinct user_id, movie_id, rating, rated_at_epoch_s from valid_ratings
+),
+latest as (
+    select * from exact
+    qualify row_number() over (
+        partition by user_id, movie_id order by rated_at_epoch_s desc, rating desc
+    ) = 1
+),
+active_users as (
+    select user_id from latest group by user_id having count(*) >= {min_per_user}
+),
+by_user as (
+    select l.* from latest as l semi join active_users as u on l.user_id = u.user_id
+),
+popular_movies as (
+    select movie_id from by_user group by movie_id having count(*) >= {min_per_movie}
+)
+select b.user_id, b.movie_id, b.rating, b.rated_at_epoch_s
+from by_user as b semi join popular_movies as m on b.movie_id = m.movie_id;
