@@ -32,3 +32,21 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     except Exception:
         return False
     return False
+
+
+def step_key(fn: Any, *inputs: Any) -> str:
+    """A key for what a step produced: its inputs, its code and the contracts it reads.
+
+    Returned by each task and passed to the next, so a change upstream (code, SQL, suites or
+    data) changes every downstream cache key, not just the step that changed.
+    """
+    import inspect
+
+    from cinepipe.contracts import schemas_dir, warehouse_sql_dir
+
+    return content_key(
+        inspect.getsource(inspect.unwrap(fn)),
+        fingerprint_path(schemas_dir()),
+        fingerprint_path(warehouse_sql_dir()),
+        *inputs,
+    )

@@ -1,0 +1,50 @@
+"""Ingest tasks of the MovieLens branch: fetch and parse a release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+
+from cinepipe.movielens import source as ml_source
+from cinepipe.movielens import stage
+from cinepipe.progress import download_bar
+from cinepipe.settings import get_settings
+from cinepipe.tasks._common import (
+    CACHED,
+    NETWORK_JITTER,
+    NETWORK_RETRIES,
+    NETWORK_RETRY_DELAYS,
+    retry_transient,
+    step_key,
+)
+
+
+@task(
+    name="fetch-movielens",
+    retries=NETWORK_RETRIES,
+    retry_delay_seconds=NETWORK_RETRY_DELAYS,
+    retry_jitter_factor=NETWORK_JITTER,
+    retry_condition_fn=retry_transient,
+)
+def fetch_movielens(source: str) -> dict:
+    """Download (conditionally) or locate a release; returns where it is and its content key."""
+    with download_bar(f"download {source}") as progress:
+        release = ml_source.resolve(source, get_settings(), progress)
+    return {
+        "source": source,
+        "root": str(release.root),
+        "dataset": release.dataset,
+        "layout": release.layout.kind,
+        "content_key": release.content_key,
+    }
+
+
+@task(name="parse-movielens", task_run_name="parse-movielens[{release[dataset]}]", cache_policy=CACHED)
+def parse_movielens(release: dict) -> dict:
+    """Parse the release's files into the typed staging tables of its staging database."""
+    settings = get_settings()
+    stage_dir = settings.staging_dir / "movielens" / release["content_key"]
+    layout = ml_source.ML100K_LAYOUT if release["layout"] == "ml-100k" else ml_source.CSV_LAYOUT
+    counts = stage.parse_release(Path(release["root"]), layout, stage_dir, settings)
+    return {"stage_dir": str(stage_dir), "key": step_key(parse_movielens, release), "counts": counts}

@@ -1,0 +1,39 @@
+"""Transform and load tasks of the MovieLens branch: dedupe, filter, load, lake copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+
+from cinepipe import warehouse
+from cinepipe.movielens import load, stage
+from cinepipe.settings import get_settings
+from cinepipe.tasks._common import CACHED, step_key
+
+
+@task(name="dedupe-movielens", task_run_name="dedupe-movielens[{dataset}]", cache_policy=CACHED)
+def dedupe_movielens(validated: dict, dataset: str, min_per_user: int, min_per_movie: int) -> dict:
+    """Exact duplicates out, latest rating per (user, movie), activity filters (SQL in DuckDB)."""
+    stage_dir = Path(validated["stage_dir"])
+    counts = stage.dedupe_and_filter(stage_dir, get_settings(), min_per_user, min_per_movie)
+    return {
+        "stage_dir": str(stage_dir),
+        "key": step_key(dedupe_movielens, validated["key"], min_per_user, min_per_movie),
+        "counts": counts,
+    }
+
+
+@task(name="load-movielens", task_run_name="load-movielens[{dataset}]")
+def load_movielens(deduped: dict, dataset: str, source: str) -> dict:
+    """Replace the dataset's rows in the warehouse in one transaction (a no-op when unchanged)."""
+    settings = get_settings()
+    result = load.load_release(
+        Path(deduped["stage_dir"]), dataset=dataset, content_key=deduped["key"], source=source,
+        run_id=warehouse.new_run_id(), settings=settings,
+    )
+    if not result["skipped"]:
+        for table in load.TABLES:
+            warehouse.export_to_lake(settings, table, partition_col="dataset")
+        warehouse.export_to_lake(settings, "quarantine")
+    return result
