@@ -8,8 +8,8 @@ from read_csv({ratings}, header = false, delim = '\t', quote = '',
 
 create or replace table raw_movies as
 select movie_id, title as title_raw, imdb_url,
-    [g for g, flag in zip({genre_names}, [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,
-        f14, f15, f16, f17, f18]) if flag = 1] as genre_list
+    list_filter({genre_names}, lambda g, i: [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,
+        f13, f14, f15, f16, f17, f18][i] = 1) as genre_list
 from read_csv({movies}, header = false, delim = '|', quote = '', encoding = 'latin-1',
     columns = {'movie_id': 'BIGINT', 'title': 'VARCHAR', 'release_date': 'VARCHAR',
         'video_release_date': 'VARCHAR', 'imdb_url': 'VARCHAR',

@@ -1,0 +1,286 @@
+"""The `cinepipe` command: the only entry point a person types."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cinepipe.errors import CinepipeError
+from cinepipe.settings import configure_prefect, get_settings
+
+app = typer.Typer(
+    help="cinepipe: movie data and machine-learning pipeline (MovieLens, IMDB, MNIST, Naver).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+run_app = typer.Typer(help="Run one whole branch: ingest, validate, load, train, evaluate, export.", no_args_is_help=True)
+ratings_app = typer.Typer(help="Feed new MovieLens ratings in between nightly runs.", no_args_is_help=True)
+compare_app = typer.Typer(help="Reproduce published comparisons on our data.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+app.add_typer(ratings_app, name="ratings")
+app.add_typer(compare_app, name="compare")
+
+console = Console()
+err = Console(stderr=True)
+_state = {"debug": False}
+
+
+class Target(str, Enum):
+    movielens = "movielens"
+    imdb = "imdb"
+    mnist = "mnist"
+    naver = "naver"
+
+
+class MnistDataset(str, Enum):
+    mnist = "mnist"
+    fashion_mnist = "fashion-mnist"
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+    settings = get_settings()
+    settings.ensure_dirs()
+    configure_prefect(settings)
+
+
+def _print_summary(title: str, summary: dict) -> None:
+    console.print(f"[bold green]{title}[/]")
+    console.print_json(json.dumps(summary, default=str))
+
+
+# ---- run / ingest ------------------------------------------------------------------------------
+@run_app.command("movielens")
+def run_movielens(
+    source: Annotated[str, typer.Option(help="URL (https/http/file) or path to a release directory or .zip.")],
+    models: Annotated[str | None, typer.Option(help="Comma-separated model names (default: the branch's set).")] = None,
+    quick: Annotated[bool, typer.Option(help="Fewer epochs: for tests and demos.")] = False,
+) -> None:
+    """The whole MovieLens branch: ingest, validate, dedupe, filter, load, train, evaluate, export."""
+    from cinepipe.flows.movielens import movielens_flow
+
+    names = [m.strip() for m in models.split(",")] if models else None
+    _print_summary("movielens done", movielens_flow(source=source, models=names, quick=quick))
+
+
+@run_app.command("imdb")
+def run_imdb(
+    source: Annotated[str, typer.Option(help="aclImdb_v1.tar.gz (URL or path), a directory/tarball, or imdb.npz.")],
+    quick: Annotated[bool, typer.Option(help="Fewer reviews and epochs.")] = False,
+) -> None:
+    """The IMDB review-sentiment branch."""
+    from cinepipe.flows.imdb import imdb_flow
+
+    _print_summary("imdb done", imdb_flow(source=source, quick=quick))
+
+
+@run_app.command("mnist")
+def run_mnist(
+    source: Annotated[str, typer.Option(help="Directory or URL base holding the four IDX files.")],
+    dataset: Annotated[MnistDataset, typer.Option(help="Which image set the files are.")] = MnistDataset.mnist,
+    quick: Annotated[bool, typer.Option(help="A subset and few epochs.")] = False,
+) -> None:
+    """The MNIST / Fashion-MNIST image branch."""
+    from cinepipe.flows.mnist import mnist_flow
+
+    _print_summary("mnist done", mnist_flow(source=source, dataset=dataset.value, quick=quick))
+
+
+@run_app.command("naver")
+def run_naver(
+    scores: Annotated[Path, typer.Option(help="Personal score list: CSV/TSV (title,my_score,...) or title::my::netizen::critic:: lines.")],
+    quick: Annotated[bool, typer.Option(help="Fewer folds/epochs in the study.")] = False,
+) -> None:
+    """The Naver branch for a personal score list."""
+    from cinepipe.flows.naver import naver_flow
+
+    _print_summary("naver done", naver_flow(scores=str(scores), quick=quick))
+
+
+@app.command("ingest")
+def ingest(
+    target: Annotated[Target, typer.Argument(help="Which source.")],
+    source: Annotated[str | None, typer.Option(help="Where the data is (see `cinepipe run TARGET --help`).")] = None,
+    dataset: Annotated[MnistDataset, typer.Option(help="For mnist: which image set.")] = MnistDataset.mnist,
+    scores: Annotated[Path | None, typer.Option(help="For naver: the personal score list.")] = None,
+) -> None:
+    """The ingest-to-warehouse part of a branch alone."""
+    if target is Target.naver:
+        if scores is None and source is None:
+            raise CinepipeError("naver", "no score list given", "Pass --scores FILE.")
+        from cinepipe.flows.naver import ingest_naver_flow
+
+        _print_summary("naver ingested", ingest_naver_flow(scores=str(scores or source)))
+        return
+    if source is None:
+        raise CinepipeError(target.value, "no source given", "Pass --source URL_OR_PATH.")
+    if target is Target.movielens:
+        from cinepipe.flows.movielens import ingest_movielens_flow
+
+        _print_summary("movielens ingested", ingest_movielens_flow(source=source))
+    elif target is Target.imdb:
+        from cinepipe.flows.imdb import ingest_imdb_flow
+
+        _print_summary("imdb ingested", ingest_imdb_flow(source=source))
+    else:
+        from cinepipe.flows.mnist import ingest_mnist_flow
+
+        _print_summary("mnist ingested", ingest_mnist_flow(source=source, dataset=dataset.value))
+
+
+# ---- nightly, operations -------------------------------------------------------------------------
+@app.command("nightly")
+def nightly(
+    sample: Annotated[bool, typer.Option("--sample", help="Run on the bundled sample (generated if missing).")] = False,
+    quick: Annotated[bool | None, typer.Option(help="Fewer epochs (default: on with --sample).")] = None,
+) -> None:
+    """Every branch whose source is configured (or the bundled sample), as one Prefect flow run."""
+    from cinepipe.flows.nightly import nightly_flow
+
+    summary = nightly_flow(sample=sample, quick=sample if quick is None else quick)
+    _print_summary("nightly done", summary)
+    _print_locations()
+
+
+def _print_locations() -> None:
+    import os
+
+    s = get_settings()
+    console.print(f"warehouse: {s.warehouse_path}")
+    console.print(f"lake:      {s.lake_location}")
+    console.print(f"exports:   {s.exports_dir}")
+    console.print(f"artifacts: {s.artifacts_dir}")
+    api = os.environ.get("PREFECT_API_URL")
+    if api:
+        console.print(f"Prefect UI: {api.removesuffix('/api')}")
+    else:
+        console.print(
+            f"Prefect UI: run `make serve` (or `cinepipe serve`), then open http://127.0.0.1:4200 "
+            f"(run history is in {os.environ.get('PREFECT_HOME', s.prefect_home)})"
+        )
+
+
+@app.command("recommend")
+def recommend(
+    user: Annotated[int, typer.Option(help="User id.")],
+    n: Annotated[int, typer.Option(help="How many movies.")] = 10,
+    dataset: Annotated[str | None, typer.Option(help="Dataset name (default: the latest exported).")] = None,
+) -> None:
+    """A user's latest top-N list, with titles."""
+    from cinepipe.recommend import latest_list
+
+    frame, dataset_name = latest_list(get_settings(), user_id=user, n=n, dataset=dataset)
+    table = Table(title=f"top {len(frame)} for user {user} ({dataset_name})")
+    for col in ("rank", "movie_id", "title", "score"):
+        table.add_column(col, justify="right" if col != "title" else "left")
+    for row in frame.itertuples():
+        table.add_row(str(row.rank), str(row.movie_id), str(row.title), f"{row.score:.3f}")
+    console.print(table)
+    if bool(frame["cold_start"].any()):
+        console.print("[yellow]cold start: this user has few ratings, so this is a popularity list[/]")
+
+
+@ratings_app.command("add")
+def ratings_add(
+    file: Annotated[Path, typer.Argument(help="CSV user_id,movie_id,rating,timestamp, or ml-100k u.data lines.")],
+    dataset: Annotated[str | None, typer.Option(help="Dataset the ratings belong to (default: the only/latest one).")] = None,
+) -> None:
+    """Validate new ratings, put them in the inbox and emit an event (the same file twice: no-op)."""
+    from cinepipe.ops.inbox import add_ratings
+
+    _print_summary("ratings added", add_ratings(get_settings(), file, dataset))
+
+
+@app.command("update")
+def update() -> None:
+    """Process the ratings inbox now (the incremental flow the event also triggers)."""
+    from cinepipe.flows.incremental import incremental_flow
+
+    _print_summary("update done", incremental_flow())
+
+
+@app.command("backfill")
+def backfill(
+    since: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")],
+    until: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (inclusive).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would run, run nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rerun days already done.")] = False,
+) -> None:
+    """The nightly logic for each missing or failed day in the range."""
+    from cinepipe.ops.backfill import run_backfill
+
+    _print_summary("backfill", run_backfill(get_settings(), since, until, dry_run=dry_run, force=force))
+
+
+@app.command("status")
+def status() -> None:
+    """The last runs, table counts and latest metrics."""
+    from cinepipe.ops.status import render_status
+
+    render_status(get_settings(), console)
+
+
+@app.command("serve")
+def serve(
+    port: Annotated[int, typer.Option(help="Port of the Prefect server.")] = 4200,
+) -> None:
+    """Start a Prefect server on 127.0.0.1, deploy prefect.yaml's deployments and serve them."""
+    from cinepipe.ops.serve import serve_all
+
+    serve_all(get_settings(), port=port)
+
+
+@app.command("sample")
+def sample(
+    dest: Annotated[Path | None, typer.Option(help="Where to write (default: CINEPIPE_HOME/sample).")] = None,
+) -> None:
+    """Generate the bundled sample of every source format."""
+    from cinepipe.sample import write_sample
+
+    _print_summary("sample written", write_sample(dest or get_settings().sample_dir))
+
+
+@compare_app.command("movielens")
+def compare_movielens(
+    source: Annotated[str, typer.Option(help="A MovieLens release (URL, directory or .zip).")],
+    models: Annotated[str | None, typer.Option(help="Comma-separated method names (default: all).")] = None,
+    lecture_filter: Annotated[bool, typer.Option(help="Keep only the movies the lecture kept (ml-100k).")] = False,
+) -> None:
+    """The lecture's recommender table, rerun on random-70-30, our figures beside the lecture's."""
+    from cinepipe.flows.compare import compare_flow
+
+    names = [m.strip() for m in models.split(",")] if models else None
+    _print_summary("comparison done", compare_flow(source=source, models=names, lecture_filter=lecture_filter))
+
+
+def main() -> None:
+    try:
+        app()
+    except CinepipeError as exc:
+        if _state["debug"]:
+            raise
+        err.print(f"[bold red]error[/] {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("[red]interrupted[/]")
+        sys.exit(130)
+    except Exception as exc:  # a bug or an unexpected library error: say where to look
+        if _state["debug"]:
+            raise
+        err.print(f"[bold red]error[/] {type(exc).__name__}: {exc}")
+        err.print("Run again with --debug for the traceback.")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
