@@ -1,0 +1,140 @@
+"""Parse, check, dedupe and load on real DuckDB files."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from cinepipe import warehouse
+from cinepipe.errors import ValidationFailed
+from cinepipe.movielens import load, stage
+from cinepipe.movielens.source import resolve
+
+
+def _stage(home, path, min_user=0, min_movie=0):
+    release = resolve(str(path), home)
+    sd = home.staging_dir / "movielens" / release.content_key
+    parsed = stage.parse_release(release.root, release.layout, sd, home)
+    checked = stage.check_release(sd, release.layout, home, source=str(path))
+    deduped = stage.dedupe_and_filter(sd, home, min_user, min_movie)
+    return release, sd, parsed, checked, deduped
+
+
+def _load(home, release, sd, run_id="run-1", key=None):
+    return load.load_release(sd, dataset=release.dataset, content_key=key or release.content_key,
+                             source="test", run_id=run_id, settings=home)
+
+
+def test_ml100k_layout_loads_every_rating_and_movie(home, ml100k_dir):
+    release, sd, parsed, checked, _ = _stage(home, ml100k_dir)
+    assert parsed["ratings"] == 100_000 and parsed["movies"] == 1_682
+    assert checked.rows_quarantined == 0
+    result = _load(home, release, sd)
+    assert result["rows"]["movielens_ratings"] == 100_000
+    assert result["rows"]["movielens_movies"] == 1_682
+    with warehouse.connect(home, read_only=True) as con:
+        title, year, genres = con.execute(
+            "select title, year, genres from movielens_movies where movie_id = 1").fetchone()
+        assert (title, year) == ("Café Crème, Le", 1995)  # latin-1 decoded, year split off
+        assert genres == sorted(genres) and all(g == g.lower() for g in genres)
+        tz = con.execute("select typeof(rated_at) from movielens_ratings limit 1").fetchone()[0]
+        assert tz == "TIMESTAMP WITH TIME ZONE"
+    with duckdb.connect(str(sd / stage.STAGE_DB), read_only=True) as con:
+        assert con.execute("select count(*) from split_u1").fetchone()[0] == 100_000
+
+
+def test_csv_titles_with_commas_and_quotes_and_years(home, small_csv_dir):
+    movies = small_csv_dir / "movies.csv"
+    movies.write_text(movies.read_text() + '999001,"11\'09""01 - September 11 (2002)",Drama\n'
+                      '999002,"Matrix, The (1999)",Action|Sci-Fi\n999003,Untitled Project,(no genres listed)\n'
+                      '999004,Babylon 5 (1994) ,Sci-Fi\n')
+    release, sd, parsed, _, _ = _stage(home, small_csv_dir)
+    with duckdb.connect(str(sd / stage.STAGE_DB), read_only=True) as con:
+        rows = dict((r[0], r[1:]) for r in con.execute(
+            "select movie_id, title, year, genres from stg_movies where movie_id > 999000").fetchall())
+    assert rows[999001][:2] == ("11'09\"01 - September 11", 2002)
+    assert rows[999002] == ("Matrix, The", 1999, ["action", "sci-fi"])
+    assert rows[999003] == ("Untitled Project", None, [])
+    assert rows[999004][:2] == ("Babylon 5", 1994)
+
+
+def test_bad_rows_are_quarantined_with_their_reason(home, small_csv_dir):
+    with (small_csv_dir / "ratings.csv").open("a") as fh:
+        fh.write("1,1,9.5,1300000000\nabc,1,4.0,1300000000\n2,123456789,4.0,1300000000\n")
+    release, sd, _, checked, _ = _stage(home, small_csv_dir)
+    assert checked.rows_quarantined == 3
+    _load(home, release, sd)
+    with warehouse.connect(home, read_only=True) as con:
+        reasons = {r[0]: r[1] for r in con.execute("select raw, reason from quarantine").fetchall()}
+    assert "scale" in reasons["1,1,9.5,1300000000"]
+    assert "unparseable" in reasons["abc,1,4.0,1300000000"]
+    assert "not in the release's movie table" in reasons["2,123456789,4.0,1300000000"]
+
+
+def test_too_many_bad_rows_fail_before_loading_and_keep_the_warehouse(home, small_csv_dir, ml100k_dir):
+    good, gsd, *_ = _stage(home, ml100k_dir)
+    _load(home, good, gsd)
+    before = warehouse.table_counts(home)
+    with (small_csv_dir / "ratings.csv").open("a") as fh:
+        for i in range(100):
+            fh.write(f"{i + 1},1,11.0,1300000000\n")
+    with pytest.raises(ValidationFailed, match=r"100 rows: rating is outside") as info:
+        _stage(home, small_csv_dir)
+    assert "nothing was loaded" in str(info.value)
+    assert warehouse.table_counts(home) == before
+
+
+def test_duplicates_keep_the_latest_rating(home, small_csv_dir):
+    lines = (small_csv_dir / "ratings.csv").read_text().splitlines()
+    u, m, _, ts = lines[1].split(",")
+    with (small_csv_dir / "ratings.csv").open("a") as fh:
+        fh.write(lines[1] + "\n" + lines[1] + "\n")        # exact duplicates
+        fh.write(f"{u},{m},0.5,{int(ts) + 10}\n")           # a later re-rating wins
+    release, sd, _, _, deduped = _stage(home, small_csv_dir)
+    assert deduped["exact_duplicates_dropped"] == 2
+    assert deduped["superseded_ratings_dropped"] == 1
+    _load(home, release, sd)
+    with warehouse.connect(home, read_only=True) as con:
+        rating, n = con.execute(
+            "select max(rating), count(*) from movielens_ratings where user_id = ? and movie_id = ?", [int(u), int(m)]
+        ).fetchone()
+    assert (rating, n) == (0.5, 1)
+
+
+def test_activity_filters_drop_sparse_users_and_movies(home, small_csv_dir):
+    *_, deduped = _stage(home, small_csv_dir, min_user=40, min_movie=20)
+    assert deduped["filtered_out"] > 0
+    sd = home.staging_dir / "movielens" / resolve(str(small_csv_dir), home).content_key
+    with duckdb.connect(str(sd / stage.STAGE_DB), read_only=True) as con:
+        assert con.execute("select min(c) from (select count(*) c from final_ratings group by movie_id)").fetchone()[0] >= 20
+
+
+def test_a_failed_load_leaves_the_warehouse_as_it_was_and_a_rerun_converges(home, small_csv_dir, ml100k_dir, monkeypatch):
+    first, fsd, *_ = _stage(home, ml100k_dir)
+    _load(home, first, fsd)
+    before = warehouse.table_counts(home)
+    release, sd, *_ = _stage(home, small_csv_dir)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(warehouse, "log_load", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _load(home, release, sd)
+    assert warehouse.table_counts(home) == before
+    monkeypatch.undo()
+    _load(home, release, sd)
+    _load(home, release, sd, run_id="run-2")  # a second load of the same content is a no-op
+    with warehouse.connect(home, read_only=True) as con:
+        per_dataset = dict(con.execute(
+            "select dataset, count(*) from movielens_ratings group by dataset").fetchall())
+    assert per_dataset == {"ml-100k": 100_000, "ml-latest-small": 2_000}
+
+
+@pytest.mark.shared_data
+def test_real_ml_latest_small_loads_100836_ratings_and_9742_movies(home, shared_data):
+    release, sd, _, checked, _ = _stage(home, shared_data / "ml-latest-small")
+    result = _load(home, release, sd)
+    assert checked.rows_quarantined == 0
+    assert result["rows"]["movielens_ratings"] == 100_836
+    assert result["rows"]["movielens_movies"] == 9_742
