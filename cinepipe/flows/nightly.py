@@ -1,0 +1,56 @@
+"""The nightly flow: every configured branch (or the bundled sample), as one Prefect flow run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
+
+from cinepipe import runtime
+from cinepipe.ops.locks import run_lock
+from cinepipe.ops.sources import nightly_sources
+from cinepipe.settings import get_settings
+
+
+def _run_name() -> str:
+    day = flow_run.parameters.get("day") or date.today().isoformat()
+    return f"nightly-{day}"
+
+
+@flow(name="nightly", flow_run_name=_run_name)
+def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = None) -> dict:
+    """Run each branch whose source is configured; a failed branch does not stop the others.
+
+    Args:
+        sample: use the bundled sample (generated under CINEPIPE_HOME/sample when missing).
+        quick: fewer epochs and rows (the default for the sample).
+        day: the partition day this run stands for (backfill passes it); default today.
+    Returns:
+        Per-branch summaries; raises at the end if any branch failed.
+    """
+    settings = get_settings()
+    logger = get_run_logger()
+    partition = date.fromisoformat(day) if day else date.today()
+    with run_lock(settings, "nightly"):
+        run_id = runtime.start_run("nightly", partition)
+        results: dict[str, dict] = {}
+        failed: dict[str, str] = {}
+        with nightly_sources(settings, sample) as sources:
+            for branch, run_branch in sources.items():
+                try:
+                    results[branch] = run_branch(quick)
+                except Exception as exc:  # one branch's bad input must not stop the others
+                    logger.error("branch %s failed: %s", branch, exc)
+                    failed[branch] = f"{type(exc).__name__}: {exc}"
+        summary = {"branches": results, "failed": failed, "day": partition.isoformat()}
+        runtime.end_run(run_id, "failed" if failed else "completed", summary)
+        create_markdown_artifact(runtime.summary_markdown(summary), key="nightly-summary",
+                                 description=f"nightly {partition}")
+    if not results and not failed:
+        logger.warning("no branch is configured: set CINEPIPE_*_SOURCE or pass --sample")
+    if failed:
+        raise RuntimeError("nightly: branches failed: " + "; ".join(f"{b}: {m}" for b, m in failed.items()))
+    return summary
+

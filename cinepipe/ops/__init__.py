@@ -1,0 +1,1 @@
+"""Operations: locks, inbox, backfill, status, serving."""

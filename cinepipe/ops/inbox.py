@@ -1,0 +1,116 @@
+"""The ratings inbox: new ratings checked like the ingest, stored by content hash, announced."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from cinepipe import validation, warehouse
+from cinepipe.contracts import render
+from cinepipe.download import sha256_file
+from cinepipe.errors import CinepipeError, ValidationFailed
+from cinepipe.movielens.releases import CSV_RATINGS, WHOLE_STARS
+from cinepipe.settings import Settings
+
+EVENT = "cinepipe.ratings.added"
+HEADERS = ("user_id,movie_id,rating,timestamp", "userid,movieid,rating,timestamp")
+
+
+def _dialect(path: Path) -> tuple[str, str]:
+    first = path.open(encoding="utf-8", errors="replace").readline().strip().lower().replace(" ", "")
+    if first in HEADERS:
+        return "true", "','"
+    if "\t" in first and len(first.split("\t")) == 4:
+        return "false", "'\\t'"
+    raise CinepipeError(
+        str(path), f"first line {first[:60]!r} is neither the header user_id,movie_id,rating,timestamp "
+        "nor a u.data line", "Write a CSV with that header, or ml-100k u.data lines (tab-separated).")
+
+
+def default_dataset(settings: Settings) -> str:
+    with warehouse.connect(settings, read_only=True) as con:
+        row = con.execute(
+            "select partition_key from load_log where table_name = 'movielens_ratings' order by loaded_at desc limit 1"
+        ).fetchone()
+    if row is None:
+        raise CinepipeError("ratings add", "no MovieLens dataset is loaded yet",
+                            "Load one first (`cinepipe ingest movielens --source ...`), or pass --dataset.")
+    return row[0]
+
+
+def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> dict:
+    """Check ``file``, copy the good rows into ``inbox/<dataset>/<sha256>.parquet``, emit an event.
+
+    Adding the same content twice changes nothing. Returns what was accepted and rejected.
+    """
+    if not file.is_file():
+        raise CinepipeError(str(file), "no such file", "Check the path.")
+    dataset = dataset or default_dataset(settings)
+    digest = sha256_file(file)
+    with warehouse.connect(settings, read_only=True) as con:
+        seen = con.execute("select rows from inbox_files where content_sha256 = ?", [digest]).fetchone()
+        known = {r[0] for r in con.execute(
+            "select movie_id from movielens_movies where dataset = ?", [dataset]).fetchall()}
+    if seen is not None:
+        return {"dataset": dataset, "sha256": digest, "accepted": 0, "already_added": True}
+    if not known:
+        raise CinepipeError("ratings add", f"dataset {dataset!r} has no movies in the warehouse",
+                            "Ingest the release first, or pass the right --dataset.")
+    header, delim = _dialect(file)
+    dest_dir = settings.inbox_dir / dataset
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    scratch = settings.staging_dir / "inbox" / digest[:16]
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    con = duckdb.connect(str(scratch / "inbox.duckdb"))
+    try:
+        warehouse.configure(con, settings)
+        con.execute(render("raw_inbox_ratings", path="'" + str(file).replace("'", "''") + "'",
+                           header=header, delim=delim))
+        con.execute("create table known_movies as select unnest(?) as movie_id", [sorted(known)])
+        params = {
+            "rating_values": list(WHOLE_STARS if dataset == "ml-100k" else CSV_RATINGS),
+            "max_timestamp": int(time.time()) + 86_400,
+            "known_movie_ids": validation.SqlRef("select movie_id from known_movies"),
+        }
+        failures = validation.split_relation(
+            con, "raw_ratings", "movielens_ratings", params,
+            raw_expr="concat_ws(',', user_id, movie_id, rating, rated_at_epoch_s)",
+            good_table="good", bad_table="bad")
+        con.execute("insert into bad select csv_line, 'unparseable line ' || line || ': ' || error_message from rejects_ratings")
+        good = con.execute("select count(*) from good").fetchone()[0]
+        bad_rows = con.execute("select raw, reason from bad").df()
+        total = good + len(bad_rows)
+        if total == 0 or len(bad_rows) / total > settings.max_bad_fraction:
+            raise ValidationFailed(
+                str(file), f"{len(bad_rows)} of {total} new ratings failed their checks "
+                f"({dict(failures) or 'unparseable lines'}); nothing was added",
+                "Fix the file and add it again.")
+        out = dest_dir / f"{digest}.parquet"
+        con.execute(f"copy good to '{out}.tmp' (format parquet)")
+    finally:
+        con.close()
+    Path(f"{out}.tmp").replace(out)
+    run_id = warehouse.new_run_id()
+    with warehouse.transaction(settings) as wcon:
+        warehouse.record_quarantine(wcon, bad_rows, source=f"inbox:{file.name}", table_name="movielens_ratings", run_id=run_id)
+        wcon.execute("insert into inbox_files (content_sha256, dataset, path, rows) values (?, ?, ?, ?)",
+                     [digest, dataset, str(out), good])
+    shutil.rmtree(scratch, ignore_errors=True)
+    _emit(digest, dataset, good)
+    return {"dataset": dataset, "sha256": digest, "accepted": good, "quarantined": len(bad_rows),
+            "already_added": False, "inbox_file": str(out)}
+
+
+def _emit(digest: str, dataset: str, rows: int) -> None:
+    """Announce the new file; a deployment trigger on this event runs the incremental flow."""
+    from prefect.events import emit_event
+
+    emit_event(
+        event=EVENT,
+        resource={"prefect.resource.id": f"cinepipe.inbox.{digest[:16]}", "cinepipe.dataset": dataset},
+        payload={"dataset": dataset, "rows": rows, "sha256": digest},
+    )

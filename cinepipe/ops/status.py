@@ -1,0 +1,48 @@
+"""`cinepipe status`: the last runs, table counts and the latest metrics."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from cinepipe import warehouse
+from cinepipe.settings import Settings
+
+LATEST_METRICS_SQL = """
+select target, dataset, model, protocol, metric, value, created_at
+from eval_metrics
+qualify row_number() over (partition by target, dataset, model, protocol, metric order by created_at desc) = 1
+order by target, dataset, protocol, metric, value
+"""
+
+
+def render_status(settings: Settings, console: Console) -> None:
+    if not settings.warehouse_path.exists():
+        console.print(f"no warehouse yet at {settings.warehouse_path}: run `cinepipe nightly --sample`")
+        return
+    with warehouse.connect(settings, read_only=True) as con:
+        runs = con.execute(
+            "select run_name, flow_name, partition_day, state, started_at,"
+            " extract(epoch from ended_at - started_at) from pipeline_runs order by started_at desc limit 10"
+        ).fetchall()
+        metrics = con.execute(LATEST_METRICS_SQL).fetchall()
+    table = Table(title="last runs")
+    for col in ("run", "flow", "day", "state", "started (UTC)", "duration s"):
+        table.add_column(col)
+    for name, flow, day, state, started, dur in runs:
+        color = {"completed": "green", "failed": "red"}.get(state, "yellow")
+        table.add_row(str(name), flow, str(day or ""), f"[{color}]{state}[/]",
+                      started.strftime("%Y-%m-%d %H:%M:%S"), f"{dur:.1f}" if dur is not None else "")
+    console.print(table)
+    counts = Table(title="tables")
+    counts.add_column("table")
+    counts.add_column("rows", justify="right")
+    for name, n in warehouse.table_counts(settings).items():
+        counts.add_row(name, f"{n:,}")
+    console.print(counts)
+    mt = Table(title="latest metrics")
+    for col in ("target", "dataset", "model", "protocol", "metric", "value"):
+        mt.add_column(col)
+    for target, dataset, model, protocol, metric, value, _ in metrics:
+        mt.add_row(target, dataset, model, protocol, metric, f"{value:.4f}")
+    console.print(mt)
