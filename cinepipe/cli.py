@@ -51,7 +51,7 @@ def main_options(
     _state["debug"] = debug
     settings = get_settings()
     settings.ensure_dirs()
-    configure_prefect(settings)
+    configure_prefect(settings, quiet_console=not debug)
 
 
 def _print_summary(title: str, summary: dict) -> None:
@@ -269,7 +269,7 @@ def main() -> None:
     except CinepipeError as exc:
         if _state["debug"]:
             raise
-        err.print(f"[bold red]error[/] {exc}")
+        err.print(f"[bold red]error[/] {exc}", soft_wrap=True, highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/]")
@@ -277,7 +277,7 @@ def main() -> None:
     except Exception as exc:  # a bug or an unexpected library error: say where to look
         if _state["debug"]:
             raise
-        err.print(f"[bold red]error[/] {type(exc).__name__}: {exc}")
+        err.print(f"[bold red]error[/] {type(exc).__name__}: {exc}", soft_wrap=True, highlight=False)
         err.print("Run again with --debug for the traceback.")
         sys.exit(1)
 

@@ -161,11 +161,13 @@ def reset_settings() -> None:
     get_settings.cache_clear()
 
 
-def configure_prefect(settings: Settings) -> None:
+def configure_prefect(settings: Settings, quiet_console: bool = False) -> None:
     """Point Prefect at ``CINEPIPE_HOME`` before it is imported.
 
     Local mode (no server to start by hand) unless the user already set ``PREFECT_HOME`` or
-    ``PREFECT_API_URL``. Task results, which make the cache, go under ``cache/``.
+    ``PREFECT_API_URL``. Task results, which make the cache, go under ``cache/``. With
+    ``quiet_console``, Prefect's own console lines (tracebacks included) are left out; the logs
+    still reach the Prefect API and UI.
     """
     env = os.environ
     if "PREFECT_HOME" not in env and "PREFECT_API_URL" not in env:
@@ -175,5 +177,9 @@ def configure_prefect(settings: Settings) -> None:
     env.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     env.setdefault("DO_NOT_TRACK", "1")
-    env.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    env.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    if quiet_console:
+        env.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    # two busy cores can take longer than Prefect's default 20 s to start its local API
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
