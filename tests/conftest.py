@@ -12,6 +12,7 @@ SHARED_DATA = Path(os.environ.get("CINEPIPE_SHARED_DATA", REPO.parent / "shared"
 
 # Prefect's home must be chosen before prefect is imported anywhere in the test process.
 _SESSION_HOME = Path(os.environ.setdefault("CINEPIPE_TEST_ROOT", "/tmp/cinepipe-test-session"))
+(_SESSION_HOME / "prefect").mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_HOME", str(_SESSION_HOME / "prefect"))
 os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(_SESSION_HOME / "prefect-results"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -52,3 +53,23 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def ml100k_dir(tmp_path_factory):
+    """A generated release in the exact ml-100k layout (100,000 ratings, 943 users, 1,682 items)."""
+    from cinepipe.movielens.synthetic import write_100k_release
+
+    path = tmp_path_factory.mktemp("releases") / "ml-100k"
+    write_100k_release(path)
+    return path
+
+
+@pytest.fixture
+def small_csv_dir(tmp_path):
+    """A small generated release in the ml-latest-small layout."""
+    from cinepipe.movielens.synthetic import Shape, write_csv_release
+
+    path = tmp_path / "ml-latest-small"
+    write_csv_release(path, Shape(n_users=60, n_items=80, n_ratings=2_000), seed=3)
+    return path

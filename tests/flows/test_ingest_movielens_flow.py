@@ -1,0 +1,51 @@
+"""A real Prefect flow run of the MovieLens ingest, on a real DuckDB file."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from cinepipe import warehouse
+
+
+def _task_states(flow_run_id) -> dict[str, str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async def read():
+        async with get_client() as client:
+            runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+            return {r.name: r.state.name for r in runs}
+
+    return asyncio.run(read())
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_second_run_on_unchanged_input_is_all_cache_hits(home, ml100k_dir):
+    from cinepipe.flows.movielens import ingest_movielens_flow
+
+    first = ingest_movielens_flow(str(ml100k_dir), return_state=True)
+    assert first.is_completed()
+    summary = first.result()
+    assert summary["load"]["rows"]["movielens_ratings"] == 100_000
+    second = ingest_movielens_flow(str(ml100k_dir), return_state=True)
+    states = _task_states(second.state_details.flow_run_id)
+    cached = {name.split("[")[0] for name, state in states.items() if state == "Cached"}
+    assert {"parse-movielens", "validate-movielens", "dedupe-movielens"} <= cached
+    assert second.result()["load"]["skipped"] is True
+    assert warehouse.table_counts(home)["movielens_ratings"] == 100_000
+    assert any(p.name == "movielens_ratings" for p in home.lake_dir.iterdir())
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_changed_input_reruns_the_steps(home, small_csv_dir):
+    from cinepipe.flows.movielens import ingest_movielens_flow
+
+    ingest_movielens_flow(str(small_csv_dir))
+    with (small_csv_dir / "ratings.csv").open("a") as fh:
+        fh.write("1,%s,4.0,1500000000\n" % (small_csv_dir / "movies.csv").read_text().splitlines()[1].split(",")[0])
+    state = ingest_movielens_flow(str(small_csv_dir), return_state=True)
+    states = _task_states(state.state_details.flow_run_id)
+    assert all(s == "Completed" for s in states.values()), states
+    assert state.result()["load"]["skipped"] is False
