@@ -7,7 +7,6 @@ one DuckDB transaction, so a run killed part-way leaves the tables as they were.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -193,41 +192,11 @@ def log_load(
 
 
 def export_to_lake(settings: Settings, table: str, partition_col: str | None = None) -> str:
-    """Copy a warehouse table to Parquet in the lake, replacing the previous copy atomically.
+    """Copy a warehouse table to Parquet in the lake (a directory or ``s3://``), replacing the old copy."""
+    from cinepipe import lake
 
-    Local lakes are written to a temporary directory and renamed; ``s3://`` lakes are written
-    by DuckDB's httpfs (object stores have no rename, and a reader sees whole objects only).
-    """
-    lake = settings.lake_location.rstrip("/")
-    target = f"{lake}/{table}"
     with connect(settings, read_only=True) as con:
-        if lake.startswith("s3://"):
-            from cinepipe.lake import configure_s3
-
-            configure_s3(con, settings)
-            opts = f", partition_by ({partition_col}), overwrite_or_ignore true" if partition_col else ""
-            dest = target if partition_col else f"{target}/{table}.parquet"
-            con.execute(f"copy (select * from {table}) to '{dest}' (format parquet{opts})")
-            return target
-        final = Path(target)
-        tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-        tmp.mkdir(parents=True, exist_ok=True)
-        if partition_col:
-            con.execute(
-                f"copy (select * from {table}) to '{tmp}' "
-                f"(format parquet, partition_by ({partition_col}), overwrite_or_ignore true)"
-            )
-        else:
-            con.execute(f"copy (select * from {table}) to '{tmp / (table + '.parquet')}' (format parquet)")
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        final.rename(old)
-    tmp.rename(final)
-    if old.exists():
-        import shutil
-
-        shutil.rmtree(old, ignore_errors=True)
-    return str(final)
+        return lake.write_table(con, settings, table, partition_col)
 
 
 def table_counts(settings: Settings) -> dict[str, int]:

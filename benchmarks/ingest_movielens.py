@@ -1,0 +1,105 @@
+"""Ingest speed and memory: our parse + validate + dedup + load against DuckDB's bare read_csv.
+
+Prints, for ml-latest-small (when ../shared/data is there) and for a generated ratings file in the
+ml-25m layout (10 million rows by default), both times, their ratio and each run's peak memory.
+Each measurement runs in its own process so peaks do not mix. Target: ratio <= 3, peak < 4 GiB.
+
+    python benchmarks/ingest_movielens.py [--rows 10000000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CINEPIPE_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_ours(release: str, home: str) -> dict:
+    os.environ["CINEPIPE_HOME"] = home
+    from cinepipe.movielens import load, source, stage
+    from cinepipe.settings import get_settings
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    start = time.perf_counter()
+    rel = source.resolve(release, settings)
+    sd = settings.staging_dir / "movielens" / rel.content_key
+    stage.parse_release(rel.root, rel.layout, sd, settings)
+    stage.check_release(sd, rel.layout, settings, source=release, gx_report_path=sd / "gx.json")
+    stage.dedupe_and_filter(sd, settings, 0, 0)
+    out = load.load_release(sd, dataset=rel.dataset, content_key=rel.content_key, source=release,
+                            run_id="bench", settings=settings)
+    return {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib(), "rows": out["rows"]["movielens_ratings"]}
+
+
+def measure_bare(release: str, home: str) -> dict:
+    import duckdb
+
+    Path(home).mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    con = duckdb.connect(str(Path(home) / "bare.duckdb"))
+    con.execute(f"create table ratings as select * from read_csv('{Path(release) / 'ratings.csv'}')")
+    rows = con.execute("select count(*) from ratings").fetchone()[0]
+    con.close()
+    return {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib(), "rows": rows}
+
+
+def _child(kind: str, release: str, home: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", kind, release, home],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare(name: str, release: str, workdir: Path) -> None:
+    bare = _child("bare", release, str(workdir / f"{name}-bare"))
+    ours = _child("ours", release, str(workdir / f"{name}-ours"))
+    ratio = ours["seconds"] / bare["seconds"]
+    per_m = ours["seconds"] / (ours["rows"] / 1e6)
+    print(f"{name:>18}: {ours['rows']:>11,} rows | ours {ours['seconds']:7.2f}s (peak {ours['peak_mib']:7.0f} MiB) | "
+          f"bare read_csv {bare['seconds']:6.2f}s (peak {bare['peak_mib']:6.0f} MiB) | ratio {ratio:4.2f}x | "
+          f"{per_m:5.2f} s per million rows", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--keep", type=Path, help="Reuse/keep the generated release here.")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, release, home = args.child
+        result = (measure_ours if kind == "ours" else measure_bare)(release, home)
+        print(json.dumps(result))
+        return
+    from cinepipe.movielens.synthetic import write_csv_release
+    from make_synthetic_movielens import shape_for
+
+    with tempfile.TemporaryDirectory(prefix="cinepipe-bench-") as tmp:
+        work = Path(tmp)
+        if (SHARED / "ml-latest-small").is_dir():
+            compare("ml-latest-small", str(SHARED / "ml-latest-small"), work)
+        else:
+            print(f"ml-latest-small: skipped ({SHARED} is absent)")
+        release = args.keep or work / "ml-25m-synthetic"
+        if not (release / "ratings.csv").exists():
+            start = time.perf_counter()
+            write_csv_release(release, shape_for(args.rows), seed=25)
+            print(f"generated {args.rows:,} ratings in the ml-25m layout in {time.perf_counter() - start:.1f}s")
+        compare(f"synthetic {args.rows / 1e6:g}M", str(release), work)
+
+
+if __name__ == "__main__":
+    main()
