@@ -39,3 +39,9 @@ def render(name: str, **values: object) -> str:
     for key, value in values.items():
         text = text.replace("{" + key + "}", str(value))
     return text
+
+
+def statements(name: str) -> list[str]:
+    """The statements of a multi-statement SQL file (our files keep ';' out of literals)."""
+    lines = [ln for ln in sql(name).splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

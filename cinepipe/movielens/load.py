@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cinepipe import warehouse
-from cinepipe.contracts import sql
+from cinepipe.contracts import statements
 from cinepipe.movielens.stage import STAGE_DB
 from cinepipe.settings import Settings
 
@@ -35,7 +35,7 @@ def load_release(
             con.execute("begin transaction")
             try:
                 params = {"dataset": dataset, "run_id": run_id, "source": source}
-                for statement in _statements(sql("load_movielens")):
+                for statement in statements("load_movielens"):
                     con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
                 rows = _rows(con, dataset)
                 for table in TABLES:
@@ -51,12 +51,6 @@ def load_release(
         finally:
             con.execute("detach stg")
     return {"skipped": False, "rows": rows, "quarantined": quarantined}
-
-
-def _statements(text: str) -> list[str]:
-    """Split a SQL file into statements (our files keep ';' out of literals and comments)."""
-    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
 def _rows(con, dataset: str) -> dict[str, int]:

@@ -12,6 +12,7 @@ import requests
 
 from cinepipe.download import check_zip, fetch, is_remote, local_path, sha256_file
 from cinepipe.errors import DownloadError, LayoutError
+from cinepipe.hashing import content_key, fingerprint_path
 from cinepipe.movielens.releases import (
     CSV_LAYOUT,
     KNOWN_RELEASES,
@@ -20,7 +21,6 @@ from cinepipe.movielens.releases import (
     Layout,
 )
 from cinepipe.settings import Settings
-from cinepipe.hashing import content_key, fingerprint_path
 
 CSV_HEADERS = {
     "ratings.csv": "userId,movieId,rating,timestamp",
