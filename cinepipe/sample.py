@@ -25,6 +25,11 @@ def write_sample(dest: Path) -> dict:
     if manifest.exists():
         return json.loads(manifest.read_text())
     dest.mkdir(parents=True, exist_ok=True)
-    written = {"movielens": write_movielens_sample(dest / "movielens")}
+    from cinepipe.naver.sample import write_naver_sample
+
+    written = {
+        "movielens": write_movielens_sample(dest / "movielens"),
+        "naver": write_naver_sample(dest / "naver"),
+    }
     manifest.write_text(json.dumps(written, indent=2))
     return written

@@ -267,3 +267,29 @@ def _retry_after(resp: requests.Response) -> float | None:
 def _backoff_s(attempt: int, base_s: float) -> float:
     # exponential backoff with jitter, so parallel workers do not retry in lockstep
     return base_s * (2**attempt) * random.uniform(0.5, 1.0)
+
+
+def row_queries(title: str, english_title: str | None) -> list[str]:
+    """What to search for one list row: its title, then its English title where it has another."""
+    queries = [title]
+    if english_title and english_title.strip().lower() != title.strip().lower():
+        queries.append(english_title)
+    return queries
+
+
+def search_rows(client: SearchClient, rows: list[dict], display: int = MAX_DISPLAY) -> list[dict]:
+    """Search every row (``input_row``, ``title``, ``english_title``); items kept as the API gave them.
+
+    A refused query (400/404) is recorded for its row and the run goes on; wrong credentials, the
+    daily quota and exhausted retries stop the run (answers so far are cached).
+    """
+    out = []
+    for row in rows:
+        items, errors = [], []
+        for query in row_queries(row["title"], row.get("english_title")):
+            try:
+                items += client.search(query, display=display)["items"]
+            except NaverBadRequest as exc:
+                errors.append(exc.problem)
+        out.append({"input_row": row["input_row"], "items": items, "errors": errors})
+    return out

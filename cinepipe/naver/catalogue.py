@@ -10,6 +10,7 @@ title, a year off by one, no year) and knows the true code of every row.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -60,8 +61,12 @@ class FakeMovie:
     critic_score: float | None
     audience_score: float | None
     layout: str = "basic"  # "basic" or "changed" (a page the parser must refuse)
-    family: str = "single"  # single, remake, sequel, near-duplicate
+    family: str = "single"  # single, remake, sequel, punctuation-twin, near-duplicate
     tags: list[str] = field(default_factory=list)
+
+
+def _bare(title: str) -> str:
+    return re.sub(r"[\W_]+", "", title.lower())
 
 
 def _person(rng: random.Random) -> str:
@@ -123,12 +128,12 @@ def make_catalogue(n_movies: int = 1200, seed: int = 7, changed_layout_fraction:
     rng = random.Random(seed)
     codes = iter(rng.sample(range(10_000, 300_000), n_movies * 2))
     movies: list[FakeMovie] = []
-    seen: set[str] = set()
+    seen: set[str] = set()  # titles without punctuation or spaces: twins come only on purpose
     while len(movies) < n_movies:
         title, english = _base_titles(rng)
-        if title in seen:
+        if _bare(title) in seen:
             continue
-        seen.add(title)
+        seen.add(_bare(title))
         year = rng.randint(1960, 2022)
         movies.append(_movie(rng, next(codes), title, english, year, "single"))
         roll = rng.random()
@@ -143,11 +148,15 @@ def make_catalogue(n_movies: int = 1200, seed: int = 7, changed_layout_fraction:
             sequel = (f"{title} 2", f"{english} II") if numbered else (f"{title}: {sub}", f"{english}: {sub_en}")
             movies[-1].family = "sequel"
             movies.append(_movie(rng, next(codes), *sequel, min(2023, year + rng.randint(2, 6)), "sequel"))
-        elif roll < 0.21:  # a near-duplicate title
+        elif roll < 0.17:  # a punctuation twin: another movie whose title differs by a "!"
+            movies[-1].family = "punctuation-twin"
+            movies.append(_movie(rng, next(codes), f"{title.rstrip('!')}!", f"{english.rstrip('!')}!",
+                                 rng.randint(1960, 2022), "punctuation-twin"))
+        elif roll < 0.23:  # a near-duplicate title
             suffix, suffix_en = rng.choice([("밤", " Night"), ("들", "s"), (" 이야기", " Story")])
             near = f"{title.rstrip('!')}{suffix}"
-            if near not in seen:
-                seen.add(near)
+            if _bare(near) not in seen:
+                seen.add(_bare(near))
                 movies[-1].family = "near-duplicate"
                 movies.append(_movie(rng, next(codes), near, english.rstrip("!") + suffix_en,
                                      rng.randint(1960, 2022), "near-duplicate"))
@@ -196,7 +205,7 @@ def make_personal_list(
     picked = rng.sample(catalogue, min(len(catalogue), n_rows))
     for i in range(n_rows):
         if rng.random() < not_on_naver_fraction:
-            noun, noun_en = rng.choice(WORDS)
+            noun, _ = rng.choice(WORDS)
             title = f"{noun} 연대기 {rng.randint(1, 99)}호"
             if title in known:
                 continue

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections import Counter, deque
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -47,16 +48,31 @@ def _bold(title: str, words: list[str]) -> str:
     return out
 
 
-def search(catalogue: list[FakeMovie], params: dict[str, str]) -> list[FakeMovie]:
+@dataclass(frozen=True)
+class _Indexed:
+    movie: FakeMovie
+    words: frozenset[str]  # of the title and the English title
+    compacts: tuple[str, str]  # title and English title, without spaces or punctuation
+
+
+def index_catalogue(catalogue: list[FakeMovie]) -> list[_Indexed]:
+    out = []
+    for m in catalogue:
+        title, english = _words(m.title), _words(m.english_title)
+        out.append(_Indexed(m, frozenset(title + english), ("".join(title), "".join(english))))
+    return out
+
+
+def search(index: list[_Indexed], params: dict[str, str]) -> list[FakeMovie]:
     """Movies whose title or English title holds the query (spacing ignored) or all its words."""
     words = _words(params["query"])
     compact = "".join(words)
     hits = []
-    for m in catalogue:
-        names = f"{m.title} {m.english_title}"
-        if compact and (compact in "".join(_words(m.title)) or compact in "".join(_words(m.english_title))):
-            exact = compact in ("".join(_words(m.title)), "".join(_words(m.english_title)))
-        elif words and all(w in _words(names) for w in words):
+    for entry in index:
+        m = entry.movie
+        if compact and any(compact in c for c in entry.compacts):
+            exact = compact in entry.compacts
+        elif words and all(w in entry.words for w in words):
             exact = False
         else:
             continue
@@ -161,9 +177,14 @@ class FakeNaver:
     ``robots_txt``; ``inject(kind, status_or_code, times)`` queues errors for the next requests.
     """
 
-    def __init__(self, catalogue: list[FakeMovie], client_id: str = "fake-id", client_secret: str = "fake-secret"):
+    def __init__(
+        self, catalogue: list[FakeMovie], client_id: str = "fake-id", client_secret: str = "fake-secret",
+        port: int = 0,
+    ):
+        self.port = port  # 0: any free port
         self.catalogue = catalogue
         self.by_code = {m.code: m for m in catalogue}
+        self._index = index_catalogue(catalogue)
         self.client_id = client_id
         self.client_secret = client_secret
         self.api_enabled = True
@@ -195,10 +216,13 @@ class FakeNaver:
             self.log.clear()
             self.headers_seen.clear()
 
-    def __enter__(self) -> FakeNaver:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+    def __enter__(self) -> FakeNaver:  # noqa: PYI034
+        try:
+            self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+        except OSError:  # the wished-for port is taken: any free one
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-naver").start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-naver").start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -214,7 +238,7 @@ class FakeNaver:
             self.counts[kind] += 1
             self.log.append((kind, f"{path}?{query}"))
             self.headers_seen.append(headers)
-            injected = self._injected[kind].popleft() if kind in self._injected and self._injected[kind] else None
+            injected = self._injected[kind].popleft() if self._injected.get(kind) else None
         if kind == "api":
             return self._api(path, query, headers, injected)
         if kind == "robots":
@@ -231,8 +255,10 @@ class FakeNaver:
             return self._error("024")
         if not self.api_enabled:
             return self._error("403")
+        if isinstance(injected, int):  # a bare status, as a proxy in front of the API would send
+            return injected, "text/html; charset=utf-8", b"<html><body>Bad Gateway</body></html>", {}
         if injected is not None:
-            return self._error(str(injected))
+            return self._error(injected)
         with self._lock:
             if self.daily_quota is not None:
                 if self.daily_quota <= 0:
@@ -260,7 +286,7 @@ class FakeNaver:
             return self._error("SE03")
         if params.get("sort", "sim") not in ("sim", "date"):
             return self._error("SE04")
-        hits = search(self.catalogue, params)
+        hits = search(self._index, params)
         page = hits[int(start) - 1 : int(start) - 1 + int(display)]
         words = _words(params["query"])
         body = {"lastBuildDate": LAST_BUILD_DATE, "total": len(hits), "start": int(start),
@@ -280,8 +306,9 @@ class FakeNaver:
 def _handler(service: FakeNaver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else each answer waits ~40 ms for a delayed ACK
 
-        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, ctype, body, extra = service.answer(parts.path, parts.query, headers)

@@ -25,7 +25,7 @@ REJECTED = "rejected"  # a person said none of the candidates: IMDb fallback
 
 NEAR_TITLE_CAP = 0.8  # a title that is only similar never passes the threshold on its own
 MIN_NAME_SIMILARITY = 0.5  # below it a search hit is noise, not a candidate
-RUNNER_UP_MARGIN = 0.25  # confidence loses what the runner-up lacks of this margin
+RUNNER_UP_MARGIN = 0.3  # confidence loses what the runner-up lacks of this margin
 YEAR_FACTORS = {0: 1.0, 1: 0.92, 2: 0.75}  # release vs production year often differ by one
 FAR_YEAR_FACTOR = 0.4
 SHOWN_CANDIDATES = 5
@@ -217,3 +217,25 @@ def candidates_text(candidates: list[dict]) -> str:
 
 def candidates_json(candidates: list[dict]) -> str:
     return json.dumps(candidates, ensure_ascii=False)
+
+
+def match_all(
+    queries: list[TitleQuery],
+    answers: dict[int, list[dict]],
+    decisions: dict[str, int | None],
+    threshold: float,
+) -> list[Match]:
+    """Match every row; a person's decision (by query key) overrides the automatic one.
+
+    Args:
+        answers: input_row -> the search items found for that row.
+        decisions: query_key -> chosen Naver code, or None for "none of them".
+    """
+    out = []
+    for query in queries:
+        candidates = parse_search_items({"items": answers.get(query.input_row, [])})
+        match = match_row(query, candidates, threshold)
+        if query.key in decisions:
+            match = apply_decision(match, decisions[query.key])
+        out.append(match)
+    return out

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cinepipe.naver.columns import CRITIC, ENGLISH_TITLE, INPUT_ROW, MY_SCORE, NETIZEN, NOTE, TITLE, YEAR
+from cinepipe.naver.columns import (
+    CRITIC,
+    ENGLISH_TITLE,
+    INPUT_ROW,
+    MY_SCORE,
+    NETIZEN,
+    NOTE,
+    TITLE,
+    YEAR,
+)
 
 LIST_COLUMNS = (INPUT_ROW, TITLE, MY_SCORE, YEAR, ENGLISH_TITLE, NOTE, NETIZEN, CRITIC)
 REQUIRED_HEADER = (TITLE, MY_SCORE)
@@ -136,7 +145,7 @@ def _parse_table(text: str, delimiter: str) -> tuple[list[dict], list[dict]]:
 
 def detect_format(text: str) -> str:
     """``lines`` for ``title::my::...::`` files, else ``tsv`` or ``csv`` by the header."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
     if "::" in first:
         return "lines"
     return "tsv" if "\t" in first else "csv"

@@ -19,6 +19,15 @@ def _movielens(source: str) -> BranchRun:
     return run
 
 
+def _naver(scores: str) -> BranchRun:
+    def run(quick: bool) -> dict:
+        from cinepipe.flows.naver import naver_flow
+
+        return naver_flow(scores=scores, quick=quick)
+
+    return run
+
+
 @contextmanager
 def nightly_sources(settings: Settings, sample: bool) -> Iterator[dict[str, BranchRun]]:
     """Branch name -> a callable running that branch; with ``sample``, the bundled sample."""
@@ -29,9 +38,16 @@ def nightly_sources(settings: Settings, sample: bool) -> Iterator[dict[str, Bran
 
             manifest = write_sample(settings.sample_dir)
             branches["movielens"] = _movielens(manifest["movielens"]["path"])
+            from cinepipe.naver.sample import stand_in_service
+
+            # the Naver service closed in 2023: the sample runs against our local stand-in
+            stack.enter_context(stand_in_service(manifest["naver"]))
+            branches["naver"] = _naver(manifest["naver"]["scores"])
         else:
             if settings.movielens_source:
                 branches["movielens"] = _movielens(settings.movielens_source)
+            if settings.naver_scores:
+                branches["naver"] = _naver(settings.naver_scores)
         yield branches
 
 

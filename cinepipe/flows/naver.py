@@ -1,0 +1,45 @@
+"""The Naver branch: personal list -> search -> match -> crawl -> IMDb fallback -> load -> study."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from cinepipe.settings import get_settings
+from cinepipe.tasks.ingest.naver import (
+    crawl_naver_pages,
+    search_naver,
+    stage_score_list,
+)
+from cinepipe.tasks.train.naver import record_study, study_naver
+from cinepipe.tasks.transform.naver import (
+    assemble_scores,
+    export_naver,
+    imdb_fallback,
+    load_naver,
+    match_titles,
+    read_review_decisions,
+    validate_scores,
+)
+
+
+@flow(name="ingest-naver", flow_run_name="ingest-naver")
+def ingest_naver_flow(scores: str) -> dict:
+    """Score list to warehouse: ``naver_scores``, ``naver_match_review``, exports; returns counts."""
+    settings = get_settings()
+    staged = stage_score_list(scores)
+    searched = search_naver(staged)
+    matches = match_titles(staged, searched, read_review_decisions(), settings.naver_match_threshold)
+    pages = crawl_naver_pages(matches)
+    assembled = assemble_scores(staged, matches, pages, imdb_fallback(staged, matches))
+    validate_scores(assembled["scores"])
+    loaded = load_naver(staged, assembled)
+    exported = export_naver(assembled)
+    return {**assembled["counts"], "load": loaded, "exports": exported, "scores": assembled["scores"]}
+
+
+@flow(name="naver", flow_run_name="naver")
+def naver_flow(scores: str, quick: bool = False) -> dict:
+    """The whole branch; returns the ingest counts and the study's cross-validated metrics."""
+    ingested = ingest_naver_flow(scores)
+    study = record_study(study_naver(ingested["scores"], quick, get_settings().seed))
+    return {**ingested, "study": study}

@@ -1,0 +1,161 @@
+"""Put the pieces together (pure): list rows + matches + crawled pages + IMDb scores -> tables.
+
+``naver_scores`` has one row per movie (deduplicated by ``naver_code``, or ``imdb_id`` for IMDb
+rows); where a person listed a movie twice, the later row wins. ``naver_match_review`` has the rows
+a person must settle, or settled.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from cinepipe.naver.columns import (
+    AUDIENCE,
+    CONFIDENCE,
+    CRITIC,
+    ENGLISH_TITLE,
+    IMDB_ID,
+    INPUT_ROW,
+    MANUAL,
+    METHOD,
+    MY_SCORE,
+    NAVER_CODE,
+    NETIZEN,
+    NETIZEN_VOTES,
+    QUERY_KEY,
+    SOURCE,
+    TITLE,
+    YEAR,
+)
+from cinepipe.naver.matching import REJECTED, REVIEW, candidates_text
+
+CRAWL_OK = "ok"
+SCORES_COLUMNS = [
+    NAVER_CODE, TITLE, ENGLISH_TITLE, YEAR, MY_SCORE, NETIZEN, CRITIC, NETIZEN_VOTES, CONFIDENCE,
+    METHOD, SOURCE, IMDB_ID, AUDIENCE, "list_title", INPUT_ROW, "crawl_status", "genres", "nation",
+    "director",
+]
+SCORES_DTYPES = {
+    NAVER_CODE: "Int64", TITLE: "string", ENGLISH_TITLE: "string", YEAR: "Int64", MY_SCORE: "float64",
+    NETIZEN: "Float64", CRITIC: "Float64", NETIZEN_VOTES: "Int64", CONFIDENCE: "float64",
+    METHOD: "string", SOURCE: "string", IMDB_ID: "string", AUDIENCE: "Float64", "list_title": "string",
+    INPUT_ROW: "int64", "crawl_status": "string", "genres": "string", "nation": "string",
+    "director": "string",
+}
+REVIEW_COLUMNS = [INPUT_ROW, TITLE, YEAR, ENGLISH_TITLE, QUERY_KEY, "candidates", "chosen_code", "decision"]
+
+
+def _naver_rows(rows: pd.DataFrame, matches: pd.DataFrame, pages: pd.DataFrame) -> pd.DataFrame:
+    chosen = matches[matches[NAVER_CODE].notna()][[INPUT_ROW, NAVER_CODE, CONFIDENCE, METHOD]]
+    frame = rows.merge(chosen, on=INPUT_ROW).merge(
+        pages.add_prefix("page_").rename(columns={f"page_{NAVER_CODE}": NAVER_CODE}), on=NAVER_CODE, how="left"
+    )
+    status = frame["page_crawl_status"].fillna("not-crawled")
+    ok = status == CRAWL_OK
+    return pd.DataFrame({
+        NAVER_CODE: frame[NAVER_CODE],
+        TITLE: frame["page_title"].where(ok, frame[TITLE]),
+        ENGLISH_TITLE: frame["page_english_title"].where(ok, frame[ENGLISH_TITLE]),
+        YEAR: frame["page_year"].where(ok, frame[YEAR]),
+        MY_SCORE: frame[MY_SCORE],
+        # a page that failed leaves its scores missing (the failure is counted), never 0
+        NETIZEN: frame["page_netizen_score"].where(ok, frame[NETIZEN]),
+        CRITIC: frame["page_critic_score"].where(ok, frame[CRITIC]),
+        NETIZEN_VOTES: frame["page_netizen_votes"].where(ok),
+        CONFIDENCE: frame[CONFIDENCE],
+        METHOD: frame[METHOD],
+        SOURCE: "naver",
+        IMDB_ID: None,
+        AUDIENCE: frame["page_audience_score"].where(ok),
+        "list_title": frame[TITLE],
+        INPUT_ROW: frame[INPUT_ROW],
+        "crawl_status": status,
+        "genres": frame["page_genres"].where(ok),
+        "nation": frame["page_nation"].where(ok),
+        "director": frame["page_director"].where(ok),
+    })
+
+
+def _imdb_rows(rows: pd.DataFrame, imdb: pd.DataFrame) -> pd.DataFrame:
+    frame = rows.merge(imdb, on=INPUT_ROW, suffixes=("", "_imdb"))
+    return pd.DataFrame({
+        NAVER_CODE: None,
+        TITLE: frame["imdb_title"],
+        ENGLISH_TITLE: frame[ENGLISH_TITLE],
+        YEAR: frame["imdb_year"],
+        MY_SCORE: frame[MY_SCORE],
+        NETIZEN: frame[f"{NETIZEN}_imdb"],
+        CRITIC: None,
+        NETIZEN_VOTES: frame[f"{NETIZEN_VOTES}"],
+        CONFIDENCE: frame[CONFIDENCE],
+        METHOD: frame[METHOD],
+        SOURCE: "imdb",
+        IMDB_ID: frame[IMDB_ID],
+        AUDIENCE: None,
+        "list_title": frame[TITLE],
+        INPUT_ROW: frame[INPUT_ROW],
+        "crawl_status": None,
+        "genres": None,
+        "nation": None,
+        "director": None,
+    })
+
+
+def build_naver_scores(
+    rows: pd.DataFrame, matches: pd.DataFrame, pages: pd.DataFrame, imdb: pd.DataFrame
+) -> tuple[pd.DataFrame, dict]:
+    """The ``naver_scores`` rows and counts of how each list row ended."""
+    parts = [p for p in (_naver_rows(rows, matches, pages), _imdb_rows(rows, imdb)) if not p.empty]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCORES_COLUMNS)
+    frame = frame[SCORES_COLUMNS].astype(SCORES_DTYPES)
+    identity = frame[NAVER_CODE].astype("string").fillna("imdb:" + frame[IMDB_ID].fillna(""))
+    frame = frame.assign(_id=identity).sort_values(INPUT_ROW)
+    deduped = frame.drop_duplicates("_id", keep="last").drop(columns="_id").reset_index(drop=True)
+    methods = matches[METHOD].value_counts().to_dict()
+    counts = {
+        "list_rows": len(rows),
+        "matched_auto": int(methods.get("auto", 0)),
+        "matched_manual": int(methods.get(MANUAL, 0)),
+        "review_pending": int(methods.get(REVIEW, 0)),
+        "rejected_by_person": int(methods.get(REJECTED, 0)),
+        "no_naver_match": int(methods.get("no-match", 0)),
+        "imdb_fallback": int((deduped[SOURCE] == "imdb").sum()),
+        "duplicates_dropped": len(frame) - len(deduped),
+        "naver_scores_rows": len(deduped),
+        "study_rows": int(deduped[[MY_SCORE, NETIZEN, CRITIC]].notna().all(axis=1).sum()),
+        "crawl_status": {k: int(v) for k, v in deduped["crawl_status"].dropna().value_counts().items()},
+    }
+    return deduped, counts
+
+
+def review_rows(rows: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """Rows waiting for a person (``review``) or settled by one (``manual``, ``rejected``)."""
+    asked = matches[matches[METHOD].isin([REVIEW, MANUAL, REJECTED])]
+    frame = rows[[INPUT_ROW, TITLE, YEAR, ENGLISH_TITLE]].merge(asked, on=INPUT_ROW)
+    decision = frame[METHOD].map({REVIEW: None, MANUAL: "chosen", REJECTED: "none"})
+    return pd.DataFrame({
+        INPUT_ROW: frame[INPUT_ROW],
+        TITLE: frame[TITLE],
+        YEAR: frame[YEAR],
+        ENGLISH_TITLE: frame[ENGLISH_TITLE],
+        QUERY_KEY: frame[QUERY_KEY],
+        "candidates": frame["candidates"],
+        "chosen_code": frame[NAVER_CODE].astype("Int64"),
+        "decision": decision,
+    }, columns=REVIEW_COLUMNS)
+
+
+def review_csv_frame(review: pd.DataFrame) -> pd.DataFrame:
+    """The review CSV a person edits: candidates readable, ``chosen_code`` a code, ``none`` or blank."""
+    chosen = review["chosen_code"].astype("string").where(review["decision"] != "none", "none")
+    return pd.DataFrame({
+        INPUT_ROW: review[INPUT_ROW],
+        TITLE: review[TITLE],
+        YEAR: review[YEAR],
+        ENGLISH_TITLE: review[ENGLISH_TITLE],
+        "candidates": [candidates_text(json.loads(c)) for c in review["candidates"]],
+        "chosen_code": chosen.fillna(""),
+        QUERY_KEY: review[QUERY_KEY],
+    })

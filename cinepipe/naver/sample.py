@@ -1,0 +1,93 @@
+"""The Naver part of the bundled sample: a generated personal list, IMDb files, a stand-in service.
+
+Naver closed its movie site and search API in 2023, so the sample run searches and crawls
+``fake_service.FakeNaver`` on 127.0.0.1 instead: a stand-in serving the real shapes from a seeded
+catalogue. The personal list has a few bad lines (to show the quarantine) and a few titles Naver
+lacks, which the generated IMDb files (real layout: TAB, ``\\N``, no final newline) cover.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from cinepipe.naver.catalogue import make_catalogue, make_personal_list
+from cinepipe.naver.fake_service import FakeNaver
+from cinepipe.settings import reset_settings
+
+CATALOGUE_SEED = 7
+LIST_SEED = 11
+CATALOGUE_SIZE = 600
+LIST_ROWS = 300
+STAND_IN_PORT = 47_811  # fixed, so the HTTP cache (keyed by URL) serves reruns of the sample
+BAD_LINES = ["네 번째 영화,four,2001,,", ",3.5,1999,,", "너무 좋은 영화,7,2010,,", "옛날 영화,3.5,1492,,"]
+BASICS_HEADER = "tconst\ttitleType\tprimaryTitle\toriginalTitle\tisAdult\tstartYear\tendYear\truntimeMinutes\tgenres"
+
+
+def _imdb_files(dest: Path, missing: pd.DataFrame, seed: int) -> tuple[Path, Path]:
+    rng = random.Random(seed)
+    basics, ratings = [BASICS_HEADER], ["tconst\taverageRating\tnumVotes"]
+    for i, row in enumerate(missing.itertuples(index=False), start=1):
+        tconst = f"tt{9_000_000 + i:07d}"
+        year = "\\N" if pd.isna(row.year) else str(int(row.year))
+        basics.append(f"{tconst}\tmovie\tChronicle No. {i}\t{row.title}\t0\t{year}\t\\N\t{rng.randint(80, 140)}\tDrama")
+        ratings.append(f"{tconst}\t{rng.uniform(4, 9):.1f}\t{rng.randint(5, 5000)}")
+    for j in range(20):  # titles nobody asked about, and one without a rating
+        tconst = f"tt{9_100_000 + j:07d}"
+        basics.append(f"{tconst}\tshort\tFiller Film {j}\tFiller Film {j}\t0\t{1900 + j}\t\\N\t\\N\tShort")
+        if j:
+            ratings.append(f"{tconst}\t{rng.uniform(4, 9):.1f}\t{rng.randint(5, 500)}")
+    b, r = dest / "title.basics.tsv", dest / "title.ratings.tsv"
+    b.write_text("\n".join(basics), encoding="utf-8")  # the real files end without a newline
+    r.write_text("\n".join(ratings), encoding="utf-8")
+    return b, r
+
+
+def write_naver_sample(dest: Path) -> dict:
+    """Write ``scores.csv`` and the two IMDb files under ``dest``; returns their paths and counts."""
+    dest.mkdir(parents=True, exist_ok=True)
+    frame = make_personal_list(make_catalogue(CATALOGUE_SIZE, CATALOGUE_SEED), LIST_ROWS, LIST_SEED,
+                               not_on_naver_fraction=0.04)
+    missing = frame[frame["true_code"].isna()].drop_duplicates("title")
+    basics, ratings = _imdb_files(dest, missing, LIST_SEED)
+    scores = dest / "scores.csv"
+    body = frame.drop(columns="true_code").to_csv(index=False, lineterminator="\n")
+    scores.write_text(body + "\n".join(BAD_LINES) + "\n", encoding="utf-8")
+    return {"scores": str(scores), "imdb_basics_tsv": str(basics), "imdb_ratings_tsv": str(ratings),
+            "rows": len(frame) + len(BAD_LINES), "bad_rows": len(BAD_LINES), "not_on_naver": len(missing)}
+
+
+@contextmanager
+def stand_in_service(sample: dict, pages_per_second: float = 50.0) -> Iterator[FakeNaver]:
+    """Run the stand-in on the sample's catalogue and point the Naver settings at it meanwhile.
+
+    Sets ``CINEPIPE_NAVER_*`` and ``CINEPIPE_IMDB_*`` for the duration (the crawl pace is raised:
+    the stand-in is our own process) and restores them after.
+    """
+    env = {
+        "CINEPIPE_NAVER_CLIENT_ID": "sample-client-id",
+        "CINEPIPE_NAVER_CLIENT_SECRET": "sample-client-secret",
+        "CINEPIPE_NAVER_PAGES_PER_SECOND": str(pages_per_second),
+        "CINEPIPE_IMDB_BASICS_TSV": sample["imdb_basics_tsv"],
+        "CINEPIPE_IMDB_RATINGS_TSV": sample["imdb_ratings_tsv"],
+    }
+    catalogue = make_catalogue(CATALOGUE_SIZE, CATALOGUE_SEED)
+    saved = {k: os.environ.get(k) for k in [*env, "CINEPIPE_NAVER_API_BASE", "CINEPIPE_NAVER_WEB_BASE"]}
+    with FakeNaver(catalogue, env["CINEPIPE_NAVER_CLIENT_ID"], env["CINEPIPE_NAVER_CLIENT_SECRET"],
+                   port=STAND_IN_PORT) as service:
+        os.environ.update({**env, "CINEPIPE_NAVER_API_BASE": service.url, "CINEPIPE_NAVER_WEB_BASE": service.url})
+        reset_settings()
+        try:
+            yield service
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            reset_settings()

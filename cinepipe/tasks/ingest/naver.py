@@ -1,0 +1,125 @@
+"""Ingest tasks of the Naver branch: read the personal list, search the API, crawl the pages.
+
+Network steps cache every answer on disk (``cache/http/naver-*``), so a rerun makes no calls and
+a run stopped half-way (quota, network) resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+
+from cinepipe.download import local_path
+from cinepipe.errors import CinepipeError
+from cinepipe.naver.api import SearchClient, search_rows
+from cinepipe.naver.columns import ENGLISH_TITLE, INPUT_ROW, NAVER_CODE, TITLE
+from cinepipe.naver.crawl import (
+    LayoutChanged,
+    MoviePage,
+    PageNotFound,
+    PoliteFetcher,
+    parse_basic_page,
+)
+from cinepipe.naver.scores_io import parse_score_list
+from cinepipe.settings import get_settings
+from cinepipe.tasks._common import (
+    NETWORK_JITTER,
+    NETWORK_RETRIES,
+    NETWORK_RETRY_DELAYS,
+    content_dir,
+    fingerprint_path,
+    retry_transient,
+)
+
+NETWORK = {
+    "retries": NETWORK_RETRIES,
+    "retry_delay_seconds": NETWORK_RETRY_DELAYS,
+    "retry_jitter_factor": NETWORK_JITTER,
+    "retry_condition_fn": retry_transient,
+}
+PAGE_COLUMNS = [f.name for f in fields(MoviePage)] + ["crawl_status", "crawl_error"]
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp949")  # what Korean Excel saves a CSV as
+
+
+@task(name="stage-naver-list")
+def stage_score_list(scores: str) -> str:
+    """Parse the personal list into ``staging/naver/<content>/list.parquet`` and ``bad.parquet``."""
+    settings = get_settings()
+    path = local_path(scores)
+    if not path.is_file():
+        raise CinepipeError(scores, "the score list does not exist", "Check the path given to --scores.")
+    try:
+        parsed = parse_score_list(_read_text(path))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CinepipeError(scores, f"cannot read the score list ({exc})",
+                            "Give a CSV/TSV with a header title,my_score or title::my::netizen::critic:: lines.") from exc
+    if parsed.rows.empty:
+        raise CinepipeError(scores, f"no usable rows ({len(parsed.bad)} rejected)", "Check the file's format.")
+    out = content_dir(settings.staging_dir / "naver", fingerprint_path(path))
+    parsed.rows.to_parquet(out / "list.parquet", index=False)
+    parsed.bad.to_parquet(out / "bad.parquet", index=False)
+    (out / "source.json").write_text(json.dumps({"source": str(path), "format": parsed.format}))
+    return str(out)
+
+
+@task(name="search-naver", **NETWORK)
+def search_naver(staged: str) -> str:
+    """Search every list row; the answers' items go to ``search.json`` beside the list."""
+    settings = get_settings()
+    rows = pd.read_parquet(Path(staged) / "list.parquet")
+    client = SearchClient(
+        settings.naver_api_base, settings.naver_client_id, settings.naver_client_secret,
+        settings.http_cache_dir / "naver-api", retries=settings.http_retries, timeout_s=settings.http_timeout_s,
+    )
+    records = [
+        {INPUT_ROW: int(r[INPUT_ROW]), TITLE: r[TITLE],
+         ENGLISH_TITLE: r[ENGLISH_TITLE] if isinstance(r[ENGLISH_TITLE], str) else None}
+        for r in rows.to_dict("records")
+    ]
+    answers = search_rows(client, records)
+    out = content_dir(Path(staged), "search", settings.naver_api_base) / "search.json"
+    out.write_text(json.dumps({"answers": answers, "calls": client.stats.calls,
+                               "cache_hits": client.stats.cache_hits}, ensure_ascii=False))
+    return str(out)
+
+
+@task(name="crawl-naver", **NETWORK)
+def crawl_naver_pages(matches: str) -> str:
+    """Fetch and parse the basic page of every matched code into ``pages.parquet``.
+
+    A page in a changed layout or gone (404) is recorded with its status, not read as missing
+    scores; robots.txt forbidding the pages stops the step.
+    """
+    settings = get_settings()
+    frame = pd.read_parquet(matches)
+    codes = sorted({int(c) for c in frame[NAVER_CODE].dropna()})
+    fetcher = PoliteFetcher(
+        settings.naver_web_base, settings.http_cache_dir / "naver-web",
+        pages_per_second=settings.naver_pages_per_second, obey_robots=settings.naver_obey_robots,
+        retries=settings.http_retries, timeout_s=settings.http_timeout_s,
+    )
+    rows = []
+    for code in codes:
+        try:
+            page = parse_basic_page(fetcher.fetch_basic(code), code)
+            rows.append({**page.to_dict(), "crawl_status": "ok", "crawl_error": None})
+        except LayoutChanged as exc:
+            rows.append({NAVER_CODE: code, "crawl_status": "layout-changed", "crawl_error": str(exc)})
+        except PageNotFound as exc:
+            rows.append({NAVER_CODE: code, "crawl_status": "page-missing", "crawl_error": str(exc)})
+    pages = pd.DataFrame(rows, columns=PAGE_COLUMNS)
+    out = content_dir(Path(matches).parent, "pages", settings.naver_web_base) / "pages.parquet"
+    pages.astype({NAVER_CODE: "int64"}).to_parquet(out, index=False)
+    (out.parent / "crawl.json").write_text(json.dumps({"calls": fetcher.calls, "cache_hits": fetcher.cache_hits}))
+    return str(out)
