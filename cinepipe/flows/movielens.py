@@ -1,13 +1,22 @@
-"""The MovieLens branch: ingest, validate, deduplicate, filter, load (then train, evaluate, export)."""
+"""The MovieLens branch: ingest, validate, deduplicate, filter, load, train, evaluate, export."""
 
 from __future__ import annotations
 
 from prefect import flow
 
+from cinepipe.recsys.registry import RANKING_MODELS, RATING_MODELS
+from cinepipe.recsys.splits import ML100K_U1, RANDOM_70_30, STRATIFIED_75_25
 from cinepipe.runtime import task_runner
 from cinepipe.settings import get_settings
+from cinepipe.tasks.evaluate.movielens import (
+    evaluate_movielens,
+    record_movielens_metrics,
+)
+from cinepipe.tasks.export.movielens import export_recommendations
 from cinepipe.tasks.ingest.movielens import fetch_movielens, parse_movielens
+from cinepipe.tasks.train.movielens import train_movielens
 from cinepipe.tasks.transform.movielens import dedupe_movielens, load_movielens
+from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
 from cinepipe.tasks.validate.movielens import validate_movielens
 
 
@@ -25,8 +34,38 @@ def ingest_movielens_flow(source: str) -> dict:
     return {
         "dataset": release["dataset"],
         "layout": release["layout"],
+        "stage_dir": deduped["stage_dir"],
         "parsed": parsed["counts"],
         "validation": validated["summary"],
         "dedupe": deduped["counts"],
         "load": loaded,
+        "rows_read": parsed["counts"]["ratings"],
+        "rows_quarantined": validated["summary"]["rows_quarantined"],
+        "rows_loaded": loaded["rows"],
+    }
+
+
+@flow(name="movielens", flow_run_name="movielens", task_runner=task_runner())
+def movielens_flow(source: str, models: list[str] | None = None, quick: bool = False) -> dict:
+    """The whole branch on one release; ``models`` limits which models are evaluated."""
+    settings = get_settings()
+    ingested = ingest_movielens_flow(source)
+    dataset = ingested["dataset"]
+    snapshot = snapshot_movielens(dataset, ingested["stage_dir"])
+    rating_models = [m for m in RATING_MODELS if models is None or m in models]
+    ranking_models = [m for m in RANKING_MODELS if models is None or m in models]
+    protocols = [(RANDOM_70_30, rating_models), (STRATIFIED_75_25, ranking_models)]
+    if snapshot["has_u1"]:
+        protocols.append((ML100K_U1, rating_models))
+    futures = [
+        evaluate_movielens.submit(snapshot, protocol, names, quick, settings.seed, settings.cold_start_min_ratings)
+        for protocol, names in protocols if names
+    ]
+    metrics = record_movielens_metrics([f.result() for f in futures], dataset)
+    trained = train_movielens(snapshot, quick, settings.seed)
+    exported = export_recommendations(trained, snapshot)
+    return {
+        **{k: v for k, v in ingested.items() if k != "stage_dir"},
+        "metrics": {f"{m['model']}/{m['protocol']}/{m['metric']}": round(m["value"], 4) for m in metrics},
+        "exports": exported,
     }

@@ -50,3 +50,8 @@ def step_key(fn: Any, *inputs: Any) -> str:
         fingerprint_path(warehouse_sql_dir()),
         *inputs,
     )
+
+
+def slug(text: str) -> str:
+    """An artifact key from free text (Prefect keys allow lowercase letters, digits and dashes)."""
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")

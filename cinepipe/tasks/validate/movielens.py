@@ -12,7 +12,7 @@ from prefect.artifacts import create_markdown_artifact
 from cinepipe.movielens import source as ml_source
 from cinepipe.movielens import stage
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import CACHED, step_key
+from cinepipe.tasks._common import CACHED, slug, step_key
 from cinepipe.validation import summarise_gx
 
 
@@ -54,9 +54,6 @@ def _publish(summary: stage.CheckSummary, report: Path, dataset: str) -> None:
         for row in summarise_gx(gx.get(suite, {})):
             lines.append(f"| {suite} | {row['expectation']} {row['kwargs']} | {row['success']} | {row['unexpected']} |")
     create_markdown_artifact(
-        "\n".join(lines), key=f"validation-movielens-{_slug(dataset)}", description="Validation results"
+        "\n".join(lines), key=f"validation-movielens-{slug(dataset)}", description="Validation results"
     )
 
-
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")

@@ -1,0 +1,74 @@
+"""Recommendation lists: scored in blocks, titled, written to the warehouse and to exports/."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from cinepipe import warehouse
+from cinepipe.recsys.base import RatingModel
+from cinepipe.recsys.topn import top_n
+from cinepipe.settings import Settings
+
+LIST_COLUMNS = ["run_id", "dataset", "user_id", "rank", "movie_id", "title", "score", "created_at", "model", "cold_start"]
+
+
+def titled_lists(model: RatingModel, ratings: pd.DataFrame, movies: pd.DataFrame, *, n: int,
+                 cold_start_min_ratings: int, users: Sequence[int] | None = None) -> pd.DataFrame:
+    """Top-``n`` per user (rank 1 first) with titles; the user's rated movies are never listed."""
+    lists = top_n(model, ratings, n, users=None if users is None else pd.unique(pd.Series(users)),
+                  cold_start_min_ratings=cold_start_min_ratings)
+    titles = movies.set_index("movie_id")["title"]
+    lists["title"] = lists["movie_id"].map(titles)
+    return lists
+
+
+def write_lists(settings: Settings, lists: pd.DataFrame, *, dataset: str, run_id: str, model_key: str,
+                only_users: Sequence[int] | None = None) -> dict:
+    """Replace the dataset's lists (or only ``only_users``' lists) in one transaction, then rewrite
+    ``exports/recommendations/<dataset>/recommendations.{parquet,csv}`` from the table."""
+    frame = lists.assign(run_id=run_id, dataset=dataset, created_at=datetime.now(UTC))[LIST_COLUMNS]
+    with warehouse.transaction(settings) as con:
+        if only_users is None:
+            con.execute("delete from recommendations where dataset = ?", [dataset])
+        else:
+            con.execute("delete from recommendations where dataset = ? and list_contains(?, user_id)",
+                        [dataset, [int(u) for u in only_users]])
+        warehouse.append_df(con, "recommendations", frame)
+        warehouse.log_load(con, run_id=run_id, table_name="recommendations", partition_key=dataset,
+                           content_key=model_key, rows_loaded=len(frame))
+    return export_files(settings, dataset)
+
+
+def export_files(settings: Settings, dataset: str) -> dict:
+    out = settings.exports_dir / "recommendations" / dataset
+    out.mkdir(parents=True, exist_ok=True)
+    with warehouse.connect(settings, read_only=True) as con:
+        current = con.execute(
+            "select * from recommendations where dataset = ? order by user_id, rank", [dataset]).df()
+    paths = {}
+    for fmt in ("parquet", "csv"):
+        final = out / f"recommendations.{fmt}"
+        tmp = final.with_suffix(f".{fmt}.tmp")
+        (current.to_parquet(tmp, index=False) if fmt == "parquet" else current.to_csv(tmp, index=False))
+        tmp.replace(final)
+        paths[fmt] = str(final)
+    return {"rows": len(current), "users": int(current["user_id"].nunique()), **paths}
+
+
+def example_markdown(lists: pd.DataFrame, dataset: str, n_users: int = 3, n_items: int = 5) -> str:
+    lines = [f"## Recommendations for movielens[{dataset}]: a few users", ""]
+    for user in sorted(lists["user_id"].unique())[:n_users]:
+        rows = lists[lists["user_id"] == user].sort_values("rank").head(n_items)
+        cold = " (cold start: popularity list)" if bool(rows["cold_start"].any()) else ""
+        lines += [f"### user {user}{cold}", "", "| rank | movie | score |", "|---:|---|---:|"]
+        lines += [f"| {r.rank} | {r.title} | {r.score:.3f} |" for r in rows.itertuples()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def read_movies(snapshot_dir: str | Path) -> pd.DataFrame:
+    return pd.read_parquet(Path(snapshot_dir) / "movies.parquet", columns=["movie_id", "title"])

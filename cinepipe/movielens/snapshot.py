@@ -1,0 +1,69 @@
+"""Read the warehouse's ratings of one dataset into a content-keyed Parquet snapshot.
+
+Training and evaluation read the snapshot, never the live table, and their cache keys are the
+snapshot's key, so new ratings (a reload or the inbox) retrain and re-evaluate, and nothing else does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cinepipe import warehouse
+from cinepipe.errors import CinepipeError
+from cinepipe.hashing import content_key
+from cinepipe.settings import Settings
+
+
+def snapshot_ratings(settings: Settings, dataset: str) -> dict:
+    """Write ``cache/snapshots/movielens/<dataset>/<key>/`` (ratings, movies, u1 split when present).
+
+    Returns:
+        ``{"dir", "key", "dataset", "n_ratings", "has_u1"}``.
+    """
+    with warehouse.connect(settings, read_only=True) as con:
+        n, fingerprint = con.execute(
+            "select count(*), coalesce(sum(hash(user_id, movie_id, rating, rated_at)), 0)::varchar"
+            " from movielens_ratings where dataset = ?", [dataset]).fetchone()
+        movies_fp = con.execute(
+            "select coalesce(sum(hash(movie_id, title, year)), 0)::varchar from movielens_movies where dataset = ?",
+            [dataset]).fetchone()[0]
+        if n == 0:
+            raise CinepipeError(f"movielens[{dataset}]", "the warehouse holds no ratings for this dataset",
+                                "Ingest it first: `cinepipe ingest movielens --source ...`.")
+        key = content_key(dataset, n, fingerprint, movies_fp)
+        out = settings.cache_dir / "snapshots" / "movielens" / dataset / key
+        if not (out / "ratings.parquet").exists():
+            out.mkdir(parents=True, exist_ok=True)
+            con.execute(
+                f"copy (select user_id, movie_id, rating, epoch(rated_at)::bigint as rated_at_epoch_s "
+                f"from movielens_ratings where dataset = ? order by user_id, movie_id) to '{out / 'ratings.tmp'}' "
+                "(format parquet)", [dataset])
+            con.execute(
+                f"copy (select movie_id, title, year, genres from movielens_movies where dataset = ?) "
+                f"to '{out / 'movies.parquet'}' (format parquet)", [dataset])
+            (out / "ratings.tmp").replace(out / "ratings.parquet")
+    has_u1 = (out / "u1.parquet").exists()
+    return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": int(n), "has_u1": has_u1}
+
+
+def attach_u1(snapshot: dict, stage_dir: Path) -> dict:
+    """Copy ml-100k's official u1 split from the staging database into the snapshot, if it has one."""
+    out = Path(snapshot["dir"]) / "u1.parquet"
+    if not out.exists() and (stage_dir / "stage.duckdb").exists():
+        with duckdb.connect(str(stage_dir / "stage.duckdb"), read_only=True) as con:
+            if con.execute("select count(*) from duckdb_tables() where table_name = 'split_u1'").fetchone()[0]:
+                con.execute(f"copy split_u1 to '{out}' (format parquet)")
+    return {**snapshot, "has_u1": out.exists()}
+
+
+def read_ratings(snapshot: dict) -> pd.DataFrame:
+    return pd.read_parquet(Path(snapshot["dir"]) / "ratings.parquet", columns=["user_id", "movie_id", "rating"])
+
+
+def read_u1(snapshot: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    split = pd.read_parquet(Path(snapshot["dir"]) / "u1.parquet")
+    cols = ["user_id", "movie_id", "rating"]
+    return split[split["part"] == "train"][cols].reset_index(drop=True), split[split["part"] == "test"][cols].reset_index(drop=True)

@@ -1,0 +1,31 @@
+"""`cinepipe recommend`: a user's latest list, read from the warehouse."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cinepipe import warehouse
+from cinepipe.errors import CinepipeError
+from cinepipe.settings import Settings
+
+
+def latest_list(settings: Settings, *, user_id: int, n: int = 10, dataset: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The top ``n`` of ``user_id``'s latest list (rank 1 first) and the dataset it is from."""
+    with warehouse.connect(settings, read_only=True) as con:
+        if dataset is None:
+            row = con.execute("select dataset from recommendations order by created_at desc limit 1").fetchone()
+            if row is None:
+                raise CinepipeError("recommend", "no recommendation lists have been exported yet",
+                                    "Run `cinepipe run movielens --source ...` or `cinepipe nightly --sample` first.")
+            dataset = row[0]
+        frame = con.execute(
+            "select rank, movie_id, title, score, cold_start from recommendations"
+            " where dataset = ? and user_id = ? order by rank limit ?", [dataset, user_id, n]).df()
+        if frame.empty:
+            users = con.execute("select min(user_id), max(user_id), count(distinct user_id) from recommendations"
+                                " where dataset = ?", [dataset]).fetchone()
+    if frame.empty:
+        raise CinepipeError(
+            f"recommend[{dataset}]", f"user {user_id} has no list",
+            f"Lists exist for {users[2]} users with ids {users[0]}..{users[1]}; check --user and --dataset.")
+    return frame, dataset

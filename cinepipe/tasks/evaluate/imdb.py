@@ -1,0 +1,63 @@
+"""Evaluate task of the IMDB branch: accuracy on the official test split, recorded and published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+from prefect import task
+from prefect.artifacts import create_table_artifact
+from scipy import sparse
+
+from cinepipe import warehouse
+from cinepipe.imdb.baselines import ENSEMBLE, ENSEMBLE_MEMBERS, accuracy, average_proba
+from cinepipe.settings import get_settings
+from cinepipe.tasks.train.imdb import model_dir
+
+PROTOCOL = "official-test"
+
+
+def _test_proba(trained: dict, prepared: dict, features: dict) -> np.ndarray:
+    if trained["kind"] == "linear":
+        return joblib.load(Path(trained["dir"]) / "model.joblib").predict_proba(
+            sparse.load_npz(Path(features["dir"]) / "test_x.npz")
+        )
+    from cinepipe.imdb import (
+        models,  # keras loads in seconds: only when a model is scored
+    )
+
+    out = Path(trained["dir"])
+    config = json.loads((out / "config.json").read_text())
+    spec = models.KerasSpec(**config["spec"])
+    data = np.load(Path(prepared["dir"]) / "sequences.npz")
+    net = models.load_model((out / "architecture.json").read_text(), out / "model.weights.h5")
+    return models.predict_proba(net, models.model_inputs(spec, data["test_flat"], data["test_offsets"]))
+
+
+@task(name="evaluate-imdb")
+def evaluate_imdb(trained: list[dict], prepared: dict, features: dict, dataset: str, run_id: str) -> dict:
+    """Test accuracy of every model and of the NB-SVM + LR ensemble; rows in ``eval_metrics``."""
+    labels = np.load(Path(prepared["dir"]) / "sequences.npz")["test_labels"]
+    probas = {t["model"]: _test_proba(t, prepared, features) for t in trained}
+    n_train = {t["model"]: t["n_train"] for t in trained}
+    if all(m in probas for m in ENSEMBLE_MEMBERS):
+        probas[ENSEMBLE] = average_proba([probas[m] for m in ENSEMBLE_MEMBERS])
+        n_train[ENSEMBLE] = max(n_train[m] for m in ENSEMBLE_MEMBERS)
+        (model_dir(ENSEMBLE, run_id) / "config.json").write_text(
+            json.dumps({"kind": "ensemble", "members": list(ENSEMBLE_MEMBERS), "rule": "mean probability"})
+        )
+    rows = [
+        {"target": "imdb", "dataset": dataset, "model": model, "protocol": PROTOCOL, "metric": "accuracy",
+         "value": accuracy(labels, proba), "n_train": n_train[model], "n_test": len(labels)}
+        for model, proba in probas.items()
+    ]
+    warehouse.record_metrics(get_settings(), rows, run_id=run_id)
+    for row in rows:
+        (model_dir(row["model"], run_id) / "metrics.json").write_text(json.dumps(row, indent=1))
+    create_table_artifact(
+        [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
+        key=f"imdb-metrics-{dataset.lower().replace('_', '-')}", description="IMDB test accuracy (official-test)",
+    )
+    return {r["model"]: round(r["value"], 4) for r in rows}

@@ -1,0 +1,59 @@
+"""Evaluate task of the MNIST branch: accuracy on the official test split, recorded and published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+from prefect import task
+from prefect.artifacts import create_image_artifact, create_table_artifact
+
+from cinepipe import warehouse
+from cinepipe.mnist import plots
+from cinepipe.settings import get_settings
+from cinepipe.tasks.train.mnist import artifact_key, load_split
+
+PROTOCOL = "official-test"
+
+
+def _predict(trained: dict, images: np.ndarray) -> np.ndarray:
+    out = Path(trained["dir"])
+    if trained["kind"] == "sklearn":
+        return joblib.load(out / "model.joblib").predict(images)
+    from cinepipe.mnist import models
+
+    net = models.load_cnn((out / "architecture.json").read_text(), out / "model.weights.h5")
+    return models.predict_cnn(net, images)
+
+
+@task(name="evaluate-mnist")
+def evaluate_mnist(trained: list[dict], staged: dict, run_id: str) -> dict:
+    """Test accuracy and confusion matrix of every model; rows in ``eval_metrics``."""
+    from cinepipe.mnist.models import accuracy, confusion
+
+    dataset = staged["dataset"]
+    images, labels = load_split(staged, "test")
+    rows = []
+    for model in trained:
+        predicted = _predict(model, images)
+        out = Path(model["dir"])
+        matrix = confusion(predicted, labels)
+        (out / "confusion.json").write_text(json.dumps(matrix.tolist()))
+        png = plots.plot_confusion(matrix, plots.class_names(dataset), out / "confusion.png",
+                                   f"{dataset} {model['model']}: test confusion matrix")
+        create_image_artifact(png.as_uri(), key=artifact_key("mnist", dataset, model["model"], "confusion"),
+                              description=f"{dataset} {model['model']}: confusion matrix on the test split")
+        row = {"target": "mnist", "dataset": dataset, "model": model["model"], "protocol": PROTOCOL,
+               "metric": "accuracy", "value": accuracy(predicted, labels), "n_train": model["n_train"],
+               "n_test": len(labels)}
+        (out / "metrics.json").write_text(json.dumps(row, indent=1))
+        rows.append(row)
+    warehouse.record_metrics(get_settings(), rows, run_id=run_id)
+    create_table_artifact(
+        [{**r, "value": round(r["value"], 4)} for r in rows],
+        key=artifact_key("mnist", dataset, "metrics"),
+        description=f"{dataset}: test accuracy ({PROTOCOL})",
+    )
+    return {r["model"]: round(r["value"], 4) for r in rows}

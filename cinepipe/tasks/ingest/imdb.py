@@ -1,0 +1,92 @@
+"""Ingest tasks of the IMDB branch: fetch or locate the source, read reviews, load the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+
+from cinepipe import warehouse
+from cinepipe.download import fetch, is_remote, local_path, sha256_file
+from cinepipe.errors import LayoutError
+from cinepipe.imdb.columns import REVIEW_COLUMNS, SOURCE, TABLE
+from cinepipe.imdb.sources import read_reviews
+from cinepipe.progress import download_bar
+from cinepipe.settings import get_settings
+from cinepipe.tasks._common import (
+    CACHED,
+    NETWORK_JITTER,
+    NETWORK_RETRIES,
+    NETWORK_RETRY_DELAYS,
+    content_dir,
+    content_key,
+    fingerprint_path,
+    retry_transient,
+    step_key,
+)
+
+WORD_INDEX = "imdb_word_index.json"
+
+
+@task(
+    name="fetch-imdb",
+    retries=NETWORK_RETRIES,
+    retry_delay_seconds=NETWORK_RETRY_DELAYS,
+    retry_jitter_factor=NETWORK_JITTER,
+    retry_condition_fn=retry_transient,
+)
+def fetch_imdb(source: str) -> dict:
+    """Download (conditionally, cached under downloads/) or locate the source; checksum it."""
+    settings = get_settings()
+    if is_remote(source):
+        name = source.rstrip("/").rsplit("/", 1)[-1]
+        with download_bar(f"download {source}") as progress:
+            got = fetch(source, settings.downloads_dir / "imdb" / name, timeout_s=settings.http_timeout_s,
+                        retries=settings.http_retries, progress=progress)
+        digests = [got.sha256]
+        if name.endswith(".npz"):  # Keras publishes the word index beside the arrays
+            index_url = source.rstrip("/").rsplit("/", 1)[0] + "/" + WORD_INDEX
+            digests.append(fetch(index_url, got.path.with_name(WORD_INDEX), timeout_s=settings.http_timeout_s,
+                                 retries=settings.http_retries).sha256)
+        path = got.path
+    else:
+        path = local_path(source).resolve()
+        if not path.exists():
+            raise LayoutError(source, "no such file or directory", "Check the path given as --source.")
+        digests = [sha256_file(path) if path.is_file() else fingerprint_path(path)]
+        if path.suffix == ".npz" and path.with_name(WORD_INDEX).is_file():
+            digests.append(sha256_file(path.with_name(WORD_INDEX)))
+    return {"source": source, "path": str(path), "sha256": digests[0], "key": content_key(*digests)}
+
+
+@task(name="read-imdb", cache_policy=CACHED)
+def read_imdb(fetched: dict) -> dict:
+    """Every review as read, and the members that could not be used, as Parquet under staging/."""
+    key = step_key(read_imdb, fetched["key"])
+    out = content_dir(get_settings().staging_dir / "imdb" / "read", key)
+    result = read_reviews(Path(fetched["path"]))
+    result.reviews.to_parquet(out / "reviews.parquet", index=False)
+    result.bad.to_parquet(out / "unreadable.parquet", index=False)
+    return {"dir": str(out), "key": key, "dataset": result.dataset,
+            "counts": {"reviews": len(result.reviews), "unreadable": len(result.bad)}}
+
+
+@task(name="load-imdb")
+def load_imdb(validated: dict, fetched: dict, dataset: str, run_id: str) -> dict:
+    """Replace the source's rows of ``imdb_reviews`` and record its quarantine, in one transaction."""
+    settings = get_settings()
+    good = pd.read_parquet(Path(validated["dir"]) / "good.parquet")[REVIEW_COLUMNS]
+    bad = pd.read_parquet(Path(validated["dir"]) / "quarantined.parquet")
+    rows = good.assign(source_uri=fetched["source"], source_sha256=fetched["sha256"], load_run_id=run_id)
+    with warehouse.transaction(settings) as con:
+        deleted = con.execute(f"delete from {TABLE} where {SOURCE} = ?", [dataset]).fetchone()[0]
+        loaded = warehouse.append_df(con, TABLE, rows)
+        quarantined = warehouse.record_quarantine(
+            con, bad, source=f"imdb:{dataset}", table_name=TABLE, run_id=run_id
+        )
+        warehouse.log_load(con, run_id=run_id, table_name=TABLE, partition_key=dataset,
+                           content_key=validated["key"], rows_loaded=loaded, rows_quarantined=quarantined)
+    warehouse.export_to_lake(settings, TABLE, partition_col=SOURCE)
+    warehouse.export_to_lake(settings, "quarantine")
+    return {"replaced": int(deleted), "loaded": loaded, "quarantined": quarantined}

@@ -1,0 +1,88 @@
+"""Train tasks of the MNIST branch: the CNN and the scikit-learn baselines.
+
+Each writes ``artifacts/mnist/<dataset>/<model>/<run_id>/``: the model, ``config.json`` (what it
+was trained on and how) and, for the CNN, ``architecture.json``, weights, ``history.json`` and the
+loss/accuracy curves (PNG, also a Prefect artifact).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pyarrow.parquet as pq
+from prefect import task
+from prefect.artifacts import create_image_artifact
+
+from cinepipe.mnist import plots, store
+from cinepipe.settings import get_settings
+from cinepipe.tasks.ingest.mnist import STAGED_FILE
+
+QUICK_TRAIN_ROWS = 2_000  # quick runs (tests, the sample) train on this many images at most
+
+
+def model_dir(dataset: str, model: str, run_id: str) -> Path:
+    path = get_settings().artifacts_dir / "mnist" / dataset / model / run_id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def artifact_key(*parts: str) -> str:
+    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
+
+
+def load_split(staged: dict, split: str) -> tuple[np.ndarray, np.ndarray]:
+    return store.split_arrays(pq.read_table(Path(staged["dir"]) / STAGED_FILE), split)
+
+
+def _train_split(staged: dict, quick: bool, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = load_split(staged, "train")
+    if quick and len(labels) > QUICK_TRAIN_ROWS:
+        keep = np.sort(np.random.default_rng(seed).choice(len(labels), QUICK_TRAIN_ROWS, replace=False))
+        images, labels = images[keep], labels[keep]
+    return images, labels
+
+
+@task(name="train-mnist-cnn")
+def train_mnist_cnn(staged: dict, quick: bool, seed: int, run_id: str) -> dict:
+    """Fit the CNN on the train split (a subset when quick); save it with its history and curves."""
+    from cinepipe.mnist import (
+        models,  # keras loads in seconds: only when a model trains
+    )
+
+    dataset = staged["dataset"]
+    config = models.CnnConfig.quick(seed) if quick else models.CnnConfig(seed=seed)
+    images, labels = _train_split(staged, quick, seed)
+    trained = models.train_cnn(images, labels, config)
+    out = model_dir(dataset, "cnn", run_id)
+    (out / "architecture.json").write_text(trained.model.to_json())
+    trained.model.save_weights(out / "model.weights.h5")
+    (out / "history.json").write_text(json.dumps(trained.history, indent=1))
+    (out / "config.json").write_text(json.dumps(
+        {"kind": "keras", "config": config.to_dict(), "staged": staged["key"], "n_train": len(labels),
+         "train_seconds": round(trained.train_seconds, 1)}, indent=1))
+    curves = plots.plot_history(trained.history, out / "curves.png", f"{dataset} CNN: loss and accuracy")
+    create_image_artifact(curves.as_uri(), key=artifact_key("mnist", dataset, "cnn-curves"),
+                          description=f"{dataset} CNN: loss and accuracy per epoch")
+    return {"model": "cnn", "kind": "keras", "dir": str(out), "n_train": len(labels),
+            "epochs": config.epochs, "train_seconds": round(trained.train_seconds, 1)}
+
+
+@task(name="train-mnist-baseline", task_run_name="train-mnist[{model}]")
+def train_mnist_baseline(staged: dict, model: str, quick: bool, seed: int, run_id: str) -> dict:
+    """Fit one scikit-learn baseline on the pixels; save it with joblib."""
+    from cinepipe.mnist import models
+
+    images, labels = _train_split(staged, quick, seed)
+    fitted, seconds = models.fit_baseline(model, images, labels, seed)
+    out = model_dir(staged["dataset"], model, run_id)
+    joblib.dump(fitted, out / "model.joblib")
+    (out / "config.json").write_text(json.dumps(
+        {"kind": "sklearn", "model": model, "pipeline": repr(fitted), "staged": staged["key"],
+         "n_train": len(labels), "train_seconds": round(seconds, 1)}, indent=1))
+    return {"model": model, "kind": "sklearn", "dir": str(out), "n_train": len(labels),
+            "train_seconds": round(seconds, 1)}

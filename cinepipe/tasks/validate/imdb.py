@@ -1,0 +1,73 @@
+"""Validate task of the IMDB branch: suite checks, quarantine, dedup, GX report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+
+from cinepipe.errors import ValidationFailed
+from cinepipe.imdb.checks import check_reviews, gx_report
+from cinepipe.settings import get_settings
+from cinepipe.tasks._common import CACHED, content_dir, step_key
+from cinepipe.validation import summarise_gx
+
+
+@task(name="validate-imdb", cache_policy=CACHED)
+def validate_imdb(read: dict) -> dict:
+    """Good, deduplicated reviews and quarantined rows as Parquet; fails above the bad fraction."""
+    settings = get_settings()
+    key = step_key(validate_imdb, read["key"], settings.max_bad_fraction)
+    source_dir = Path(read["dir"])
+    reviews = pd.read_parquet(source_dir / "reviews.parquet")
+    unreadable = pd.read_parquet(source_dir / "unreadable.parquet")
+    checked = check_reviews(reviews)
+    bad = pd.concat([unreadable, checked.bad], ignore_index=True)
+    n_in = len(reviews) + len(unreadable)
+    bad_fraction = len(bad) / n_in if n_in else 0.0
+    if bad_fraction > settings.max_bad_fraction:
+        reasons = ", ".join(f"{r}: {n}" for r, n in bad.groupby("reason").size().items())
+        raise ValidationFailed(
+            f"imdb:{read['dataset']}",
+            f"{len(bad)} of {n_in} reviews failed their checks ({bad_fraction:.1%}; {reasons})",
+            f"Fix the source, or raise CINEPIPE_MAX_BAD_FRACTION (now {settings.max_bad_fraction}).",
+        )
+    out = content_dir(settings.staging_dir / "imdb" / "validated", key)
+    checked.good.to_parquet(out / "good.parquet", index=False)
+    bad.to_parquet(out / "quarantined.parquet", index=False)
+    report = gx_report(checked.good, settings.gx_max_rows)
+    (out / "gx_validation.json").write_text(json.dumps(report, default=str))
+    summary = {
+        "rows_in": n_in, "rows_valid": len(checked.good), "rows_quarantined": len(bad),
+        "failures": {**checked.failures, **{r: int(n) for r, n in unreadable.groupby("reason").size().items()}},
+        "duplicate_texts_dropped": checked.duplicate_texts, "duplicate_ids_dropped": checked.duplicate_ids,
+        "gx_success": all(r.get("success") for r in report.values()),
+    }
+    _publish(summary, report, read["dataset"])
+    return {"dir": str(out), "key": key, "summary": summary}
+
+
+def _publish(summary: dict, report: dict, dataset: str) -> None:
+    lines = [
+        f"## Validation of imdb[{dataset}]",
+        "",
+        f"- reviews read: {summary['rows_in']:,}; valid after dedup: {summary['rows_valid']:,}; "
+        f"quarantined: {summary['rows_quarantined']:,}",
+        f"- duplicate texts dropped per split: {summary['duplicate_texts_dropped'] or 'none'}",
+        f"- Great Expectations on the valid rows: {'passed' if summary['gx_success'] else 'FAILED'}",
+        "",
+        "| check | rows failed |",
+        "|---|---:|",
+        *[f"| {reason} | {n:,} |" for reason, n in sorted(summary["failures"].items())],
+        "",
+        "| rows | expectation | success | unexpected |",
+        "|---|---|---|---:|",
+    ]
+    for part, result in report.items():
+        for row in summarise_gx(result):
+            lines.append(f"| {part} | {row['expectation']} {row['kwargs']} | {row['success']} | {row['unexpected']} |")
+    create_markdown_artifact("\n".join(lines), key=f"validation-imdb-{dataset.lower().replace('_', '-')}",
+                             description="Validation results")
