@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from cinepipe import runtime
+from cinepipe.flows.incremental import update_movielens
 from cinepipe.ops.locks import run_lock
 from cinepipe.ops.sources import nightly_sources
 from cinepipe.settings import get_settings
@@ -33,10 +34,15 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
     settings = get_settings()
     logger = get_run_logger()
     partition = date.fromisoformat(day) if day else date.today()
-    with run_lock(settings, "nightly"):
+    with run_lock(settings, "pipeline"):
         run_id = runtime.start_run("nightly", partition)
         results: dict[str, dict] = {}
         failed: dict[str, str] = {}
+        try:  # the day's new ratings first, so the branches train on them
+            results["inbox"] = update_movielens(day=partition.isoformat())
+        except Exception as exc:
+            logger.error("applying the inbox failed: %s", exc)
+            failed["inbox"] = f"{type(exc).__name__}: {exc}"
         with nightly_sources(settings, sample) as sources:
             for branch, run_branch in sources.items():
                 try:

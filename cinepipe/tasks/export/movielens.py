@@ -16,6 +16,7 @@ from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.persist import load_model
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import slug
+from cinepipe.tasks.train.movielens_refresh import remember_model
 
 
 @task(name="export-recommendations", task_run_name="export-recommendations[{trained[dataset]}]")
@@ -27,11 +28,13 @@ def export_recommendations(trained: dict, snapshot: dict) -> dict:
         if warehouse.already_loaded(con, "recommendations", dataset, trained["key"]):
             n = con.execute("select count(*) from recommendations where dataset = ?", [dataset]).fetchone()[0]
             if n:
+                remember_model(trained)
                 return {"skipped": True, "rows": n}
     model = load_model(trained["dir"])
     lists = titled_lists(model, read_ratings(snapshot), read_movies(snapshot["dir"]), n=settings.top_n,
                          cold_start_min_ratings=settings.cold_start_min_ratings)
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=trained["key"])
+    remember_model(trained)
     create_markdown_artifact(example_markdown(lists, dataset), key=f"recommendations-{slug(dataset)}",
                              description="Example recommendation lists")
     create_link_artifact(f"file://{result['csv']}", link_text=f"recommendations for {dataset} (CSV)",

@@ -1,0 +1,44 @@
+"""The incremental flow: new ratings from the inbox, the model refreshed, touched users' lists
+re-exported. Started by the `cinepipe.ratings.added` event (prefect.yaml) or `cinepipe update`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import flow
+
+from cinepipe.ops.locks import run_lock
+from cinepipe.settings import get_settings
+from cinepipe.tasks.export.movielens import export_recommendations
+from cinepipe.tasks.train.movielens import train_movielens
+from cinepipe.tasks.train.movielens_refresh import apply_inbox, refresh_recommendations
+from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
+
+# how long an event-triggered run waits for a nightly run to release the warehouse
+WAIT_FOR_PIPELINE_S = 3600
+
+
+def _run_name() -> str:
+    return f"incremental-{datetime.now(UTC):%Y-%m-%dT%H%M%S}"
+
+
+@flow(name="incremental", flow_run_name=_run_name)
+def incremental_flow(dataset: str | None = None) -> dict:
+    """Apply every pending inbox file (exactly once, under the pipeline lock) and refresh lists."""
+    with run_lock(get_settings(), "pipeline", wait_s=WAIT_FOR_PIPELINE_S):
+        return update_movielens(dataset=dataset)
+
+
+def update_movielens(dataset: str | None = None, day: str | None = None) -> dict:
+    """The incremental steps; the caller holds the pipeline lock."""
+    settings = get_settings()
+    applied = apply_inbox(dataset, day)
+    out = {}
+    for name, users in applied["touched_users"].items():
+        snapshot = snapshot_movielens(name)
+        refreshed = refresh_recommendations(name, users, applied["applied"][name], snapshot)
+        if refreshed["mode"] == "full-retrain":
+            trained = train_movielens(snapshot, settings.quick, settings.seed)
+            refreshed = {**export_recommendations(trained, snapshot), "mode": "full-retrain"}
+        out[name] = {"ratings_applied": applied["applied"][name], "users_touched": len(users), **refreshed}
+    return {"datasets": out, "nothing_new": not out}

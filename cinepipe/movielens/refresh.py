@@ -1,0 +1,41 @@
+"""Refresh a trained model with new ratings, without a full retrain.
+
+EASE's item-item weights are the movies' side of the model; a user's scores are their rating row
+times those weights, so new ratings only change the rows of the users who gave them. Matrix
+factorisation warm-starts on the new ratings (``partial_fit``). A full retrain is the caller's call
+when the new ratings are a large share of all ratings (``CINEPIPE_RETRAIN_FRACTION``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cinepipe.columns import ITEM, USER
+from cinepipe.recsys.base import IdIndex
+from cinepipe.recsys.data import rating_matrix
+from cinepipe.recsys.ease import EASE
+from cinepipe.recsys.persist import SavableModel
+
+
+def needs_full_retrain(n_new: int, n_total: int, fraction: float) -> bool:
+    """True when the new ratings are more than ``fraction`` of all ratings (drift is likely)."""
+    return n_total == 0 or n_new / n_total > fraction
+
+
+def warm_refresh(model: SavableModel, ratings: pd.DataFrame, new_ratings: pd.DataFrame) -> SavableModel:
+    """The model updated for ``new_ratings``; ``ratings`` is every rating, new ones included.
+
+    Raises:
+        TypeError: for a model that has no warm refresh (the caller retrains it).
+    """
+    if isinstance(model, EASE):
+        known = ratings[ratings[ITEM].isin(model.index.items)]
+        model.index = IdIndex(np.unique(known[USER].to_numpy()), model.index.items)
+        seen = rating_matrix(known, model.index)
+        seen.data[:] = 1.0
+        model.seen = seen
+        return model
+    if hasattr(model, "partial_fit"):
+        return model.partial_fit(new_ratings)
+    raise TypeError(f"{type(model).__name__} has no warm refresh")

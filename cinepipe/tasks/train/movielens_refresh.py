@@ -1,0 +1,71 @@
+"""Incremental tasks of the MovieLens branch: apply the inbox, refresh the model and touched lists."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from prefect import get_run_logger, task
+
+from cinepipe import warehouse
+from cinepipe.movielens import incremental
+from cinepipe.movielens.export import read_movies, titled_lists, write_lists
+from cinepipe.movielens.refresh import needs_full_retrain, warm_refresh
+from cinepipe.movielens.snapshot import read_ratings
+from cinepipe.recsys.persist import load_model
+from cinepipe.settings import get_settings
+from cinepipe.tasks._common import step_key
+
+LATEST = "latest.json"
+
+
+def latest_model(dataset: str) -> dict | None:
+    """The model whose lists were exported last for ``dataset`` (written by train and refresh)."""
+    pointer = get_settings().artifacts_dir / "movielens" / dataset / LATEST
+    return json.loads(pointer.read_text()) if pointer.exists() else None
+
+
+def remember_model(trained: dict) -> None:
+    pointer = get_settings().artifacts_dir / "movielens" / trained["dataset"] / LATEST
+    tmp = pointer.with_suffix(".tmp")
+    tmp.write_text(json.dumps(trained, indent=2))
+    tmp.replace(pointer)
+
+
+@task(name="apply-inbox", task_run_name="apply-inbox[{dataset}]")
+def apply_inbox(dataset: str | None = None, day: str | None = None) -> dict:
+    """Load the inbox's new ratings into the warehouse, exactly once."""
+    return incremental.apply_inbox(get_settings(), run_id=warehouse.new_run_id(), dataset=dataset,
+                                   until_day=date.fromisoformat(day) if day else None)
+
+
+@task(name="refresh-recommendations", task_run_name="refresh-recommendations[{dataset}]")
+def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, snapshot: dict) -> dict:
+    """Warm-refresh the latest model and re-export the touched users' lists; when the new ratings
+    are a large share (or there is no model yet), say so: the caller retrains in full."""
+    settings = get_settings()
+    logger = get_run_logger()
+    current = latest_model(dataset)
+    if current is None or needs_full_retrain(n_new, snapshot["n_ratings"], settings.retrain_fraction):
+        logger.info("full retrain for %s: %s new of %s ratings", dataset, n_new, snapshot["n_ratings"])
+        return {"mode": "full-retrain"}
+    ratings = read_ratings(snapshot)
+    new = ratings[ratings["user_id"].isin(touched_users)]
+    try:
+        model = warm_refresh(load_model(current["dir"]), ratings, new)
+    except TypeError:
+        return {"mode": "full-retrain"}
+    key = step_key(refresh_recommendations, current["key"], snapshot["key"])
+    out = Path(current["dir"]).parent / key
+    model.save(out)
+    refreshed = {**current, "dir": str(out), "key": key}
+    lists = titled_lists(model, ratings, read_movies(snapshot["dir"]), n=settings.top_n,
+                         cold_start_min_ratings=settings.cold_start_min_ratings, users=touched_users)
+    result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=key,
+                         only_users=touched_users)
+    remember_model(refreshed)
+    logger.info("warm refresh for %s: %s users' lists re-exported", dataset, len(touched_users))
+    return {"mode": "warm-refresh", "users_refreshed": len(touched_users), **result}
+
+
