@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from cinepipe.errors import ModelError
+from cinepipe.mnist import models, sample
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return sample.digits_sample()
+
+
+def test_quick_cnn_learns_the_sample_and_reloads(tmp_path, digits):
+    x, y = digits[("train", "images")], digits[("train", "labels")]
+    xt, yt = digits[("test", "images")], digits[("test", "labels")]
+    trained = models.train_cnn(x, y, models.CnnConfig.quick())
+    assert set(trained.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(trained.history["loss"]) == models.CnnConfig.quick().epochs
+    predicted = models.predict_cnn(trained.model, xt)
+    assert models.accuracy(predicted, yt) > 0.8
+    trained.model.save_weights(tmp_path / "m.weights.h5")
+    again = models.load_cnn(trained.model.to_json(), tmp_path / "m.weights.h5")
+    np.testing.assert_array_equal(models.predict_cnn(again, xt), predicted)
+
+
+def test_full_cnn_has_the_lecture_layers():
+    net = models.build_cnn(models.CnnConfig())
+    kinds = {type(layer).__name__ for layer in net.layers}
+    assert {"Conv2D", "MaxPooling2D", "Dropout", "Dense"} <= kinds
+    assert net.layers[-1].get_config()["activation"] == "softmax"
+    assert net.output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("name", models.BASELINES)
+def test_baselines_fit_the_sample(digits, name):
+    fitted, seconds = models.fit_baseline(name, digits[("train", "images")], digits[("train", "labels")])
+    assert seconds >= 0
+    assert models.accuracy(fitted.predict(digits[("test", "images")]), digits[("test", "labels")]) > 0.9
+
+
+def test_unknown_baseline_is_a_clear_error():
+    with pytest.raises(ModelError, match="unknown baseline"):
+        models.make_baseline("knn")
+
+
+def test_confusion_counts_every_prediction():
+    matrix = models.confusion(np.array([0, 1, 1, 9]), np.array([0, 1, 2, 9]))
+    assert matrix.sum() == 4 and matrix[2, 1] == 1 and np.trace(matrix) == 3

@@ -1,0 +1,128 @@
+"""Every model: learns a planted pattern, refuses untrainable data, saves and loads, repeats runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cinepipe.errors import ModelError
+from cinepipe.recsys.evaluate import ranking_metrics, rating_metrics
+from cinepipe.recsys.persist import load_model
+from cinepipe.recsys.registry import MODELS, RANKING_MODELS, RATING_MODELS, build
+from cinepipe.recsys.splits import random_split, stratified_split
+from cinepipe.recsys.synthetic import planted_ratings
+
+LEARNED = [name for name in RATING_MODELS if name != "global_mean"]
+LOW_RANK = [name for name in LEARNED if name != "biases"]
+
+
+@pytest.fixture(scope="module")
+def planted():
+    ratings = planted_ratings(n_users=300, n_items=120, n_ratings=12_000, rank=3, noise=0.3, seed=1)
+    return random_split(ratings, 0.2, seed=42)
+
+
+@pytest.fixture(scope="module")
+def quick_model(planted):
+    """Quick models fitted once per name on the planted train split, shared by the tests below."""
+    fitted = {}
+
+    def get(name):
+        if name not in fitted:
+            fitted[name] = build(name, seed=42, quick=True).fit(planted[0])
+        return fitted[name]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def global_mean_rmse(planted):
+    train, test = planted
+    return rating_metrics(build("global_mean").fit(train), test, ["rmse"])["rmse"]
+
+
+@pytest.mark.parametrize("name", LOW_RANK)
+def test_rating_model_learns_planted_pattern(planted, quick_model, global_mean_rmse, name):
+    _, test = planted
+    model = quick_model(name)
+    # U-AutoRec is the weak one (as in the paper and the lecture table): it only has to beat the mean
+    ceiling = 0.9 if name == "u_autorec" else 0.8
+    assert rating_metrics(model, test, ["rmse"])["rmse"] < ceiling * global_mean_rmse
+
+
+def test_biases_beat_the_global_mean(planted, global_mean_rmse):
+    train, test = planted
+    assert rating_metrics(build("biases").fit(train), test, ["rmse"])["rmse"] < 0.95 * global_mean_rmse
+
+
+def test_low_rank_models_beat_biases(planted, quick_model):
+    """The planted signal is low rank, so the factor models must find more than the biases do."""
+    _, test = planted
+    biases = rating_metrics(quick_model("biases"), test, ["rmse"])["rmse"]
+    for name in ("mf", "i_autorec", "blend"):
+        assert rating_metrics(quick_model(name), test, ["rmse"])["rmse"] < biases - 0.03, name
+
+
+def test_ease_ranks_better_than_popularity():
+    ratings = planted_ratings(n_users=300, n_items=120, n_ratings=12_000, seed=2)
+    liked = ratings[ratings.rating >= 4]  # implicit feedback: what users liked
+    train, test = stratified_split(liked, 0.25, seed=42)
+    ndcg = {
+        name: ranking_metrics(build(name).fit(train), train, test, ["ndcg_at_10"])["ndcg_at_10"]
+        for name in RANKING_MODELS
+    }
+    assert ndcg["ease"] > ndcg["popularity"] + 0.02
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize(
+    "ratings",
+    [
+        pd.DataFrame({"user_id": [], "movie_id": [], "rating": []}),
+        pd.DataFrame({"user_id": [7, 7, 7], "movie_id": [1, 2, 3], "rating": [4.0, 3.0, 5.0]}),
+    ],
+    ids=["empty", "one-user"],
+)
+def test_untrainable_data_raises_model_error(name, ratings):
+    with pytest.raises(ModelError, match="cannot train"):
+        build(name, quick=True).fit(ratings)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_save_and_load_give_the_same_predictions(planted, quick_model, tmp_path, name):
+    _, test = planted
+    model = quick_model(name)
+    model.save(tmp_path / name)
+    loaded = load_model(tmp_path / name)
+    users, items = test.user_id.to_numpy(), test.movie_id.to_numpy()
+    np.testing.assert_allclose(loaded.predict(users, items), model.predict(users, items), rtol=1e-5)
+    assert (tmp_path / name / "config.json").read_text().count(model.name) >= 1
+
+
+@pytest.mark.parametrize("name", ["mf", "i_autorec"])
+def test_seeded_training_repeats(planted, quick_model, name):
+    train, test = planted
+    first, again = quick_model(name), build(name, seed=42, quick=True).fit(train)
+    users, items = test.user_id.to_numpy(), test.movie_id.to_numpy()
+    np.testing.assert_allclose(first.predict(users, items), again.predict(users, items), atol=1e-4)
+
+
+@pytest.mark.parametrize("name", LEARNED)
+def test_unknown_users_and_movies_fall_back(quick_model, name):
+    model = quick_model(name)
+    predicted = model.predict(np.array([10_000, 1]), np.array([1, 10_000]))
+    assert np.isfinite(predicted).all() and (predicted >= 1).all() and (predicted <= 5).all()
+
+
+def test_mf_partial_fit_learns_new_users_and_keeps_old_ones(planted):
+    train, test = planted
+    model = build("mf", quick=True).fit(train[train.user_id != 1])
+    before = model.predict(test.user_id.to_numpy(), test.movie_id.to_numpy())
+    newcomer = train[train.user_id == 1].assign(user_id=9_999)
+    model.partial_fit(newcomer, epochs=3)
+    assert 9_999 in model.index.users and model.index.n_users == train.user_id.nunique()
+    after = model.predict(test.user_id.to_numpy(), test.movie_id.to_numpy())
+    assert np.abs(after - before).mean() < 0.05  # old users barely move
+    fallback = model.mu + model.b_item[model.index.item_idx(newcomer.movie_id.to_numpy())]
+    assert not np.allclose(model.predict(newcomer.user_id.to_numpy(), newcomer.movie_id.to_numpy()), fallback)
