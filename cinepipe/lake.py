@@ -49,8 +49,10 @@ def write_table(con: duckdb.DuckDBPyConnection, settings: Settings, table: str,
         final = Path(target)
         tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)  # an empty table writes no file, but its directory still stands
         ds.write_dataset(reader, str(tmp), format="parquet", partitioning=partitioning,
-                         basename_template="part-{i}.parquet", filesystem=fs)
+                         basename_template="part-{i}.parquet", filesystem=fs,
+                         existing_data_behavior="overwrite_or_ignore")
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         if final.exists():
             final.rename(old)

@@ -160,22 +160,16 @@ def split_relation(
     missing = [c for c in required_columns(suite) if c not in cols]
     if missing:
         raise ValueError(f"{suite_name}: columns {missing} are missing")
-    if checks:
-        reason_sql = "concat_ws('; ', " + ", ".join(
-            f"case when {pred} then {_literal(reason)} end" for reason, pred in checks
-        ) + ")"
-    else:
-        reason_sql = "''"
-    con.execute(
-        f"create or replace temp table _checked as "
-        f"select *, {reason_sql} as _reason from {relation}"
-    )
-    con.execute(f"create or replace table {good_table} as select * exclude (_reason) from _checked where _reason = ''")
+    reason_sql = "concat_ws('; ', " + ", ".join(
+        f"case when {pred} then {_literal(reason)} end" for reason, pred in checks
+    ) + ")" if checks else "''"
+    failing = " or ".join(f"({pred})" for _, pred in checks) or "false"
+    # two scans and no intermediate copy: scans are cheap in DuckDB, writes are not
     con.execute(
         f"create or replace table {bad_table} as "
-        f"select cast({raw_expr} as varchar) as raw, _reason as reason from _checked where _reason <> ''"
+        f"select cast({raw_expr} as varchar) as raw, {reason_sql} as reason from {relation} where {failing}"
     )
-    con.execute("drop table _checked")
+    con.execute(f"create or replace table {good_table} as select * from {relation} where not ({failing})")
     failures: dict[str, int] = {}
     for reason, _ in checks:
         n = con.execute(f"select count(*) from {bad_table} where contains(reason, ?)", [reason]).fetchone()[0]

@@ -208,30 +208,27 @@ def dedupe_and_filter(stage_dir: Path, settings: Settings, min_per_user: int, mi
     """Drop exact duplicates, keep the latest rating per (user, movie), apply the filters.
 
     Returns:
-        Counts before and after each stage; the result is table ``final_ratings``.
+        Counts before and after each stage; the result is ``final_ratings`` (a view over the valid
+        rows when there is nothing to drop, so a clean release is not copied again).
     """
     with stage_db(stage_dir, settings) as con:
         before = _count(con, "valid_ratings")
-        exact = con.execute(
-            "select count(*) from (select distinct user_id, movie_id, rating, rated_at_epoch_s from valid_ratings)"
-        ).fetchone()[0]
-        con.execute(render("stg_movielens_dedupe", min_per_user=int(min_per_user), min_per_movie=int(min_per_movie)))
-        latest = con.execute(
-            "select count(*) from (select distinct user_id, movie_id from valid_ratings)").fetchone()[0]
-        con.execute("create or replace table final_ratings as select * from stg_ratings_dedup")
-        con.execute("drop table stg_ratings_dedup")
+        latest, exact = con.execute(
+            "select count(*), coalesce(sum(d), 0) from (select count(distinct (rating, rated_at_epoch_s)) as d"
+            " from valid_ratings group by user_id, movie_id)").fetchone()
+        for kind in ("view", "table"):
+            con.execute(f"drop {kind} if exists final_ratings")
+        if latest == before and not min_per_user and not min_per_movie:
+            con.execute("create view final_ratings as select * from valid_ratings")
+        else:
+            con.execute(render("stg_movielens_dedupe", min_per_user=int(min_per_user), min_per_movie=int(min_per_movie)))
+            con.execute("alter table stg_ratings_dedup rename to final_ratings")
         after = _count(con, "final_ratings")
-        con.execute(
-            "create or replace table final_tags as select distinct * from valid_tags")
+        con.execute("create or replace table final_tags as select distinct * from valid_tags")
     return {
         "rows_in": before,
-        "exact_duplicates_dropped": before - exact,
-        "superseded_ratings_dropped": exact - latest,
+        "exact_duplicates_dropped": before - int(exact),
+        "superseded_ratings_dropped": int(exact) - latest,
         "filtered_out": latest - after,
         "rows_out": after,
     }
-
-
-def summary_dict(summary: CheckSummary) -> dict:
-    return asdict(summary)
-

@@ -3,16 +3,21 @@
 -- for each (user, movie) the latest rating by timestamp wins, whichever origin it has.
 delete from movielens_ratings where dataset = $dataset and origin = 'release';
 
+create or replace temp table kept_inbox as
+select user_id, movie_id, rated_at from movielens_ratings where dataset = $dataset;
+
 delete from movielens_ratings as r
 using stg.final_ratings as f
 where r.dataset = $dataset and r.user_id = f.user_id and r.movie_id = f.movie_id
-    and r.rated_at < to_timestamp(f.rated_at_epoch_s);
+    and r.rated_at < to_timestamp(f.rated_at_epoch_s)
+    and exists (select 1 from kept_inbox);
 
 insert into movielens_ratings (dataset, user_id, movie_id, rating, rated_at, origin, load_run_id)
 select $dataset, f.user_id, f.movie_id, f.rating, to_timestamp(f.rated_at_epoch_s), 'release', $run_id
 from stg.final_ratings as f
-anti join (select user_id, movie_id from movielens_ratings where dataset = $dataset) as kept
-    on f.user_id = kept.user_id and f.movie_id = kept.movie_id;
+where not exists (select 1 from kept_inbox)
+    or (f.user_id, f.movie_id) not in (
+        select (user_id, movie_id) from movielens_ratings where dataset = $dataset);
 
 delete from movielens_movies where dataset = $dataset;
 

@@ -1,11 +1,8 @@
--- grain: one row per (user_id, movie_id): the latest rating by timestamp (ties: higher rating),
--- after dropping exact duplicate rows; then the optional activity filters.
+-- grain: one row per (user_id, movie_id): the latest rating by timestamp (ties: higher rating;
+-- exact duplicate rows are ties of themselves), then the optional activity filters.
 create or replace table stg_ratings_dedup as
-with exact as (
-    select distinct user_id, movie_id, rating, rated_at_epoch_s from valid_ratings
-),
-latest as (
-    select * from exact
+with latest as (
+    select * from valid_ratings
     qualify row_number() over (
         partition by user_id, movie_id order by rated_at_epoch_s desc, rating desc
     ) = 1

@@ -1,77 +1,36 @@
-"""Pieces every lecture model shares: dense encoding, the rating scale and the bias fallback."""
+"""The base every lecture model shares: the rating scale, the global mean and the bias fallback."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 
-from cinepipe.columns import ITEM, RATING, USER
-from cinepipe.recsys.base import IdIndex
+from cinepipe.recsys.baselines import BiasParams, _ScaledModel, fit_biases
 
 
-@dataclass
-class Encoded:
-    """Training ratings as dense indices: one entry per rating, aligned arrays."""
+class LectureModel(_ScaledModel):
+    """A ``_ScaledModel`` with regularised biases for the pairs the model itself cannot score."""
 
-    index: IdIndex
-    users: np.ndarray  # int64 dense user index per rating
-    items: np.ndarray  # int64 dense item index per rating
-    ratings: np.ndarray  # float64 rating per rating
-    lo: float  # lowest rating seen in training: predictions are clipped to [lo, hi]
-    hi: float
+    b_user: np.ndarray
+    b_item: np.ndarray
 
-    def matrix(self, values: np.ndarray | None = None) -> sp.csr_matrix:
-        """Users x items CSR of ``values`` (the ratings by default) at the rated cells."""
-        data = self.ratings if values is None else values
-        shape = (self.index.n_users, self.index.n_items)
-        return sp.csr_matrix((data, (self.users, self.items)), shape=shape)
+    def _fit_fallback(self, users: np.ndarray, items: np.ndarray, values: np.ndarray) -> None:
+        self.b_user, self.b_item = fit_biases(
+            users, items, values, self.index.n_users, self.index.n_items, self.mu, BiasParams()
+        )
 
+    def _baseline(self, u: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """mu + b_u + b_i for dense indices as float64; -1 (unknown) contributes no bias."""
+        b_u = np.where(u >= 0, self.b_user[np.maximum(u, 0)], 0.0)
+        b_i = np.where(i >= 0, self.b_item[np.maximum(i, 0)], 0.0)
+        return self.mu + b_u.astype(np.float64) + b_i
 
-def encode(train: pd.DataFrame) -> Encoded:
-    """Map raw ids of ``train`` to dense indices (one row per rating in, one entry per rating out)."""
-    index = IdIndex.from_ratings(train)
-    ratings = train[RATING].to_numpy(dtype=np.float64)
-    return Encoded(
-        index=index,
-        users=index.user_idx(train[USER].to_numpy()).astype(np.int64),
-        items=index.item_idx(train[ITEM].to_numpy()).astype(np.int64),
-        ratings=ratings,
-        lo=float(ratings.min()),
-        hi=float(ratings.max()),
-    )
+    def _lookup(self, users: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self._require_fitted()
+        return self.index.user_idx(np.asarray(users)), self.index.item_idx(np.asarray(items))
 
+    def _fallback_state(self) -> dict[str, np.ndarray]:
+        return {**self._base_state(), "b_user": self.b_user, "b_item": self.b_item}
 
-@dataclass
-class Biases:
-    """Regularised global mean + user + item biases: the fallback for unknown users and items."""
-
-    mean: float
-    user: np.ndarray
-    item: np.ndarray
-
-    def predict(self, u: np.ndarray, i: np.ndarray) -> np.ndarray:
-        """Baseline for dense indices; -1 (unknown) contributes no bias."""
-        bu = np.where(u >= 0, self.user[np.maximum(u, 0)], 0.0)
-        bi = np.where(i >= 0, self.item[np.maximum(i, 0)], 0.0)
-        return self.mean + bu + bi
-
-
-def fit_biases(data: Encoded, reg_user: float = 15.0, reg_item: float = 10.0, sweeps: int = 10) -> Biases:
-    """Alternating closed-form updates of b_u and b_i, shrunk towards 0 by ``reg_*`` pseudo-ratings."""
-    mean = float(data.ratings.mean())
-    n_u, n_i = data.index.n_users, data.index.n_items
-    count_u = np.bincount(data.users, minlength=n_u)
-    count_i = np.bincount(data.items, minlength=n_i)
-    bu, bi = np.zeros(n_u), np.zeros(n_i)
-    for _ in range(sweeps):
-        bi = np.bincount(data.items, data.ratings - mean - bu[data.users], n_i) / (count_i + reg_item)
-        bu = np.bincount(data.users, data.ratings - mean - bi[data.items], n_u) / (count_u + reg_user)
-    return Biases(mean, bu, bi)
-
-
-def lookup(index: IdIndex, users: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dense indices of raw (user, item) pairs, -1 where unknown."""
-    return index.user_idx(np.asarray(users)), index.item_idx(np.asarray(items))
+    def _set_fallback_state(self, state: dict[str, np.ndarray]) -> None:
+        self._set_base_state(state)
+        self.b_user, self.b_item = state["b_user"], state["b_item"]

@@ -1,0 +1,27 @@
+"""`cinepipe compare movielens`: the lecture's recommender table, rerun on random-70-30."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from cinepipe.errors import CinepipeError
+from cinepipe.flows.movielens import ingest_movielens_flow
+from cinepipe.recsys.lecture.registry import LECTURE_MODELS
+from cinepipe.settings import get_settings
+from cinepipe.tasks.evaluate.movielens_compare import compare_method, compare_table
+from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
+
+
+@flow(name="compare-movielens", flow_run_name="compare-movielens")
+def compare_flow(source: str, models: list[str] | None = None, lecture_filter: bool = False) -> dict:
+    """Every lecture method (or ``models``) next to the global mean; figures to eval_metrics."""
+    settings = get_settings()
+    methods = list(models or LECTURE_MODELS)
+    unknown = sorted(set(methods) - set(LECTURE_MODELS))
+    if unknown:
+        raise CinepipeError("compare", f"unknown methods {unknown}", f"Choose from {sorted(LECTURE_MODELS)}.")
+    ingested = ingest_movielens_flow(source)
+    snapshot = snapshot_movielens(ingested["dataset"])
+    dataset = ingested["dataset"] + ("+lecture-filter" if lecture_filter else "")
+    results = [compare_method(snapshot, m, lecture_filter, settings.seed) for m in ["global-mean", *methods]]
+    return compare_table(results, dataset)
