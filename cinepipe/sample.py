@@ -25,10 +25,16 @@ def write_sample(dest: Path) -> dict:
     if manifest.exists():
         return json.loads(manifest.read_text())
     dest.mkdir(parents=True, exist_ok=True)
+    from cinepipe.imdb.sample import write_sample as write_imdb_sample
+    from cinepipe.mnist.sample import write_sample as write_mnist_sample
     from cinepipe.naver.sample import write_naver_sample
 
     written = {
         "movielens": write_movielens_sample(dest / "movielens"),
+        # digits from scikit-learn's bundled load_digits, upscaled to 28x28, as real IDX files
+        "mnist": {"path": str(write_mnist_sample(dest / "mnist"))},
+        # generated review text in the real aclImdb tarball layout
+        "imdb": {"path": str(write_imdb_sample(dest / "imdb"))},
         "naver": write_naver_sample(dest / "naver"),
     }
     manifest.write_text(json.dumps(written, indent=2))

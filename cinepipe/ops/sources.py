@@ -19,6 +19,24 @@ def _movielens(source: str) -> BranchRun:
     return run
 
 
+def _imdb(source: str) -> BranchRun:
+    def run(quick: bool) -> dict:
+        from cinepipe.flows.imdb import imdb_flow
+
+        return imdb_flow(source=source, quick=quick)
+
+    return run
+
+
+def _mnist(source: str, dataset: str) -> BranchRun:
+    def run(quick: bool) -> dict:
+        from cinepipe.flows.mnist import mnist_flow
+
+        return mnist_flow(source=source, dataset=dataset, quick=quick)
+
+    return run
+
+
 def _naver(scores: str) -> BranchRun:
     def run(quick: bool) -> dict:
         from cinepipe.flows.naver import naver_flow
@@ -38,6 +56,8 @@ def nightly_sources(settings: Settings, sample: bool) -> Iterator[dict[str, Bran
 
             manifest = write_sample(settings.sample_dir)
             branches["movielens"] = _movielens(manifest["movielens"]["path"])
+            branches["imdb"] = _imdb(manifest["imdb"]["path"])
+            branches["mnist"] = _mnist(manifest["mnist"]["path"], "mnist")
             from cinepipe.naver.sample import stand_in_service
 
             # the Naver service closed in 2023: the sample runs against our local stand-in
@@ -46,6 +66,12 @@ def nightly_sources(settings: Settings, sample: bool) -> Iterator[dict[str, Bran
         else:
             if settings.movielens_source:
                 branches["movielens"] = _movielens(settings.movielens_source)
+            if settings.imdb_source:
+                branches["imdb"] = _imdb(settings.imdb_source)
+            if settings.mnist_source:
+                branches["mnist"] = _mnist(settings.mnist_source, "mnist")
+            if settings.fashion_mnist_source:
+                branches["fashion-mnist"] = _mnist(settings.fashion_mnist_source, "fashion-mnist")
             if settings.naver_scores:
                 branches["naver"] = _naver(settings.naver_scores)
         yield branches
