@@ -147,9 +147,18 @@ def nightly(
     """Every branch whose source is configured (or the bundled sample), as one Prefect flow run."""
     from cinepipe.flows.nightly import nightly_flow
 
-    summary = nightly_flow(sample=sample, quick=sample if quick is None else quick)
-    _print_summary("nightly done", summary)
-    _print_locations()
+    state = nightly_flow(sample=sample, quick=sample if quick is None else quick, return_state=True)
+    if state.is_completed():
+        _print_summary("nightly done", state.result())
+        _print_locations()
+        return
+    from cinepipe.ops.status import last_run_summary
+
+    summary = last_run_summary(get_settings(), "nightly")
+    if summary:
+        _print_summary("nightly finished with failures", summary)
+        _print_locations()
+    state.result()  # raises the run's error, which main() prints in one line
 
 
 def _print_locations() -> None:

@@ -46,3 +46,13 @@ def render_status(settings: Settings, console: Console) -> None:
     for target, dataset, model, protocol, metric, value, _ in metrics:
         mt.add_row(target, dataset, model, protocol, metric, f"{value:.4f}")
     console.print(mt)
+
+
+def last_run_summary(settings: Settings, flow_name: str) -> dict | None:
+    """The JSON summary the latest run of ``flow_name`` left in ``pipeline_runs``."""
+    import json
+
+    with warehouse.connect(settings, read_only=True) as con:
+        row = con.execute("select summary from pipeline_runs where flow_name = ? order by started_at desc limit 1",
+                          [flow_name]).fetchone()
+    return json.loads(row[0]) if row and row[0] else None
