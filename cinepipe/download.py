@@ -22,7 +22,7 @@ import requests
 from cinepipe.errors import DownloadError, TransientHTTPError
 
 USER_AGENT = "cinepipe/0.1 (+https://github.com/cinepipe/cinepipe)"
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 16  # small enough that a dropped connection loses little
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 ProgressFn = Callable[[int, int | None], None]

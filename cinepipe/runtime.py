@@ -46,3 +46,17 @@ def end_run(run_id: str, state: str, summary: dict) -> None:
             "update pipeline_runs set state = ?, ended_at = ?, summary = ? where run_id = ?",
             [state, datetime.now(UTC), json.dumps(summary, default=str), run_id],
         )
+
+
+def summary_markdown(summary: dict) -> str:
+    """A run summary for the Prefect UI: per branch, the rows read, quarantined and loaded."""
+    lines = [f"# cinepipe run {summary.get('day', '')}", ""]
+    for branch, result in summary.get("branches", {}).items():
+        lines.append(f"## {branch}: completed")
+        for key in ("rows_read", "rows_quarantined", "rows_loaded", "metrics", "exports"):
+            if key in result:
+                lines.append(f"- {key.replace('_', ' ')}: `{json.dumps(result[key], default=str)[:400]}`")
+        lines.append("")
+    for branch, message in summary.get("failed", {}).items():
+        lines += [f"## {branch}: FAILED", "", f"{message}", ""]
+    return "\n".join(lines)

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     min_ratings_per_user: int = Field(0, ge=0, description="Filter: drop users with fewer ratings.")
     min_ratings_per_movie: int = Field(0, ge=0, description="Filter: drop movies with fewer ratings.")
     gx_max_rows: int = Field(
-        2_000_000, ge=1, description="Rows GX profiles for its report; row checks run in SQL on all."
+        200_000, ge=1, description="Rows GX profiles for its report; row checks run in SQL on all."
     )
     duckdb_memory_limit: str = Field("4GB", description="DuckDB memory_limit; it spills beyond.")
     duckdb_threads: int | None = Field(None, ge=1, description="DuckDB threads (default: cores).")

@@ -145,12 +145,14 @@ def split_relation(
     raw_expr: str,
     good_table: str,
     bad_table: str,
+    good_as_view: bool = False,
 ) -> dict[str, int]:
     """Split ``relation`` into ``good_table`` and ``bad_table(raw, reason)`` inside DuckDB.
 
     Args:
         relation: a table, view or subquery in parentheses.
         raw_expr: SQL that renders a row as the text kept in quarantine.
+        good_as_view: make the good rows a view over ``relation`` rather than a copy (large tables).
     Returns:
         Failure counts per reason (a row failing two checks counts under both).
     """
@@ -169,7 +171,10 @@ def split_relation(
         f"create or replace table {bad_table} as "
         f"select cast({raw_expr} as varchar) as raw, {reason_sql} as reason from {relation} where {failing}"
     )
-    con.execute(f"create or replace table {good_table} as select * from {relation} where not ({failing})")
+    for kind in ("view", "table"):
+        con.execute(f"drop {kind} if exists {good_table}")
+    kind = "view" if good_as_view else "table"
+    con.execute(f"create {kind} {good_table} as select * from {relation} where not ({failing})")
     failures: dict[str, int] = {}
     for reason, _ in checks:
         n = con.execute(f"select count(*) from {bad_table} where contains(reason, ?)", [reason]).fetchone()[0]

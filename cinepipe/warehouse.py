@@ -7,6 +7,7 @@ one DuckDB transaction, so a run killed part-way leaves the tables as they were.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -68,6 +69,22 @@ def write_lock(settings: Settings, timeout_s: float = 600.0) -> Iterator[None]:
         lock.release()
 
 
+def _open(path: Path, read_only: bool, timeout_s: float = 120.0) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file, waiting while another process has it open (DuckDB allows one
+    process at a time; ours hold it only for the length of one step)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise CinepipeError(
+                    str(path), f"the warehouse is in use by another process ({exc})",
+                    "Wait for the running cinepipe step to finish and try again.",
+                ) from exc
+            time.sleep(0.2)
+
+
 @contextmanager
 def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse with the DDL applied (writers) and settings set."""
@@ -77,7 +94,7 @@ def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.Duck
             str(path), "the warehouse does not exist yet", "Run `cinepipe nightly --sample` first."
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _open(path, read_only)
     try:
         configure(con, settings)
         if not read_only:

@@ -17,7 +17,7 @@ from cinepipe.tasks.ingest.movielens import fetch_movielens, parse_movielens
 from cinepipe.tasks.train.movielens import train_movielens
 from cinepipe.tasks.transform.movielens import dedupe_movielens, load_movielens
 from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
-from cinepipe.tasks.validate.movielens import validate_movielens
+from cinepipe.tasks.validate.movielens import report_movielens, validate_movielens
 
 
 @flow(name="ingest-movielens", flow_run_name="ingest-movielens", task_runner=task_runner())
@@ -27,11 +27,13 @@ def ingest_movielens_flow(source: str) -> dict:
     release = fetch_movielens(source)
     parsed = parse_movielens(release)
     validated = validate_movielens(parsed, release)
+    report = report_movielens.submit(validated, release)  # off the critical path of the load
     deduped = dedupe_movielens(
         validated, release["dataset"], settings.min_ratings_per_user, settings.min_ratings_per_movie
     )
     loaded = load_movielens(deduped, release["dataset"], source)
     return {
+        "validation_report": report.result(),
         "dataset": release["dataset"],
         "layout": release["layout"],
         "stage_dir": deduped["stage_dir"],

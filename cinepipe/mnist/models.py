@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -23,11 +23,12 @@ class CnnConfig:
     """Hyperparameters of the CNN; saved beside the weights so a checkpoint explains itself."""
 
     filters: tuple[int, ...] = (32, 64)  # one conv block per entry, each halving the image
-    convs_per_block: int = 2             # two 3x3 convs see 5x5 for the price of 18 weights
+    convs_per_block: int = 1             # 2 doubles the cost on CPU for ~0.5 point on Fashion-MNIST
     dense_units: int = 128
-    conv_dropout: float = 0.25
-    dense_dropout: float = 0.5
-    epochs: int = 12
+    conv_dropout: float = 0.1            # 0.25/0.5 underfit in 10 epochs (train acc 0.916)
+    dense_dropout: float = 0.3
+    batch_norm_momentum: float = 0.99    # quick runs take too few steps for 0.99 to settle
+    epochs: int = 10
     batch_size: int = 128
     learning_rate: float = 1e-3          # Adam, decayed by cosine to 0 over the run
     validation_fraction: float = 0.0     # 0: the history has train figures only
@@ -36,8 +37,8 @@ class CnnConfig:
     @classmethod
     def quick(cls, seed: int = 42) -> CnnConfig:
         """A small profile for tests and the sample run: seconds, not minutes."""
-        return cls(filters=(16, 32), convs_per_block=1, dense_units=64, epochs=3, batch_size=64,
-                   learning_rate=2e-3, validation_fraction=0.1, seed=seed)
+        return cls(filters=(16, 32), dense_units=64, batch_norm_momentum=0.9, epochs=4,
+                   batch_size=64, learning_rate=2e-3, validation_fraction=0.1, seed=seed)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,13 +73,13 @@ def build_cnn(config: CnnConfig) -> Any:
         for _ in range(config.convs_per_block):
             # no conv bias: batch-norm's shift does that job
             x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-            x = layers.BatchNormalization()(x)
+            x = layers.BatchNormalization(momentum=config.batch_norm_momentum)(x)
             x = layers.Activation("relu")(x)
         x = layers.MaxPooling2D(2)(x)
         x = layers.Dropout(config.conv_dropout)(x)
     x = layers.Flatten()(x)
     x = layers.Dense(config.dense_units, use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(momentum=config.batch_norm_momentum)(x)
     x = layers.Activation("relu")(x)
     x = layers.Dropout(config.dense_dropout)(x)
     outputs = layers.Dense(N_CLASSES, activation="softmax", name="class")(x)
@@ -116,8 +117,12 @@ def predict_cnn(model: Any, images: np.ndarray, batch_size: int = 512) -> np.nda
     return probs.argmax(axis=1).astype(np.int64)
 
 
-def with_overrides(config: CnnConfig, **overrides: Any) -> CnnConfig:
-    return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+def load_cnn(architecture_json: str, weights_path: Any) -> Any:
+    """The CNN rebuilt from its saved architecture JSON and weights."""
+    keras = _keras()
+    model = keras.models.model_from_json(architecture_json)
+    model.load_weights(weights_path)
+    return model
 
 
 # ---- scikit-learn baselines on raw pixels ------------------------------------------------------

@@ -80,7 +80,13 @@ class BiasParams:
 
 
 def fit_biases(
-    users: np.ndarray, items: np.ndarray, values: np.ndarray, n_users: int, n_items: int, mu: float, params: BiasParams
+    users: np.ndarray,
+    items: np.ndarray,
+    values: np.ndarray,
+    n_users: int,
+    n_items: int,
+    mu: float,
+    params: BiasParams,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Regularised user and item biases of ``values - mu`` by alternating closed-form updates.
 
@@ -157,9 +163,9 @@ class Popularity(_ScaledModel):
         n_items = self.index.n_items
         self.count = np.bincount(items, minlength=n_items).astype(np.float32)
         total = np.bincount(items, values, minlength=n_items)
-        self.item_mean = ((total + self.params.damping * self.mu) / (self.count + self.params.damping)).astype(
-            np.float32
-        )
+        self.item_mean = (
+            (total + self.params.damping * self.mu) / (self.count + self.params.damping)
+        ).astype(np.float32)
         return self
 
     def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cinepipe.columns import ITEM, USER
+from cinepipe.recsys.base import IdIndex
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import encode, set_seed
 from cinepipe.recsys.splits import random_split
@@ -61,7 +63,9 @@ def _build_network(n_users: int, n_items: int, mu: float, params: MFParams):
     return net
 
 
-def _dataset(users: np.ndarray, items: np.ndarray, values: np.ndarray, batch_size: int, seed: int, shuffle: bool):
+def _dataset(
+    users: np.ndarray, items: np.ndarray, values: np.ndarray, batch_size: int, seed: int, shuffle: bool
+):
     import tensorflow as tf
 
     pairs = np.stack([users, items], axis=1).astype(np.int32)
@@ -92,6 +96,42 @@ class MatrixFactorization(_ScaledModel):
         self._take_weights(net)
         return self
 
+    def partial_fit(self, new_ratings: pd.DataFrame, epochs: int = 2) -> MatrixFactorization:
+        """Warm start on new ratings only (incremental refresh): new users and movies get rows, every
+        row the new ratings touch moves a few epochs; ``mu`` and the rating scale stay as fitted.
+
+        Args:
+            new_ratings: user_id, movie_id, rating; ids may be new.
+            epochs: passes over ``new_ratings``.
+        """
+        self._require_fitted()
+        old = self.index
+        self.index = IdIndex(
+            np.union1d(old.users, new_ratings[USER].to_numpy()),
+            np.union1d(old.items, new_ratings[ITEM].to_numpy()),
+        )
+        net = _build_network(self.index.n_users, self.index.n_items, self.mu, self.params)
+        net(np.zeros((1, 2), dtype=np.int32))  # build the layers so their weights can be set
+        keep_u, keep_i = self.index.user_idx(old.users), self.index.item_idx(old.items)
+        for layer, rows, weights in (
+            (net.p, keep_u, self.p_user),
+            (net.q, keep_i, self.q_item),
+            (net.b_user, keep_u, self.b_user[:, None]),
+            (net.b_item, keep_i, self.b_item[:, None]),
+        ):
+            grown = layer.embeddings.numpy()  # new rows keep their fresh initialisation
+            grown[rows] = weights
+            layer.embeddings.assign(grown)
+        users, items, values = encode(new_ratings, self.index)
+        net.fit(
+            _dataset(users, items, values, self.params.batch_size, self.params.seed, shuffle=True),
+            epochs=epochs,
+            shuffle=False,
+            verbose=0,
+        )
+        self._take_weights(net)
+        return self
+
     def _train(self, users, items, values, validation, epochs: int | None = None):
         import keras
 
@@ -107,6 +147,7 @@ class MatrixFactorization(_ScaledModel):
             validation_data=val_data,
             epochs=epochs or p.max_epochs,
             callbacks=callbacks,
+            shuffle=False,  # the dataset shuffles itself, seeded
             verbose=0,
         )
         val_loss = history.history.get("val_loss")
@@ -128,11 +169,21 @@ class MatrixFactorization(_ScaledModel):
         return self._clip(self.mu + self.b_user[u] * known_u + self.b_item[i] * known_i + dot)
 
     def score_users(self, user_idx: np.ndarray) -> np.ndarray:
-        return self.mu + self.b_user[user_idx][:, None] + self.b_item[None, :] + self.p_user[user_idx] @ self.q_item.T
+        return (
+            self.mu
+            + self.b_user[user_idx][:, None]
+            + self.b_item[None, :]
+            + self.p_user[user_idx] @ self.q_item.T
+        )
 
     def _state(self) -> dict[str, np.ndarray]:
-        return {**self._base_state(), "p_user": self.p_user, "q_item": self.q_item, "b_user": self.b_user,
-                "b_item": self.b_item}
+        return {
+            **self._base_state(),
+            "p_user": self.p_user,
+            "q_item": self.q_item,
+            "b_user": self.b_user,
+            "b_item": self.b_item,
+        }
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
         self._set_base_state(state)

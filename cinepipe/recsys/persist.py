@@ -36,6 +36,12 @@ class SavableModel(RatingModel):
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
 
+    def _save_extra(self, directory: Path) -> None:
+        """Models made of other models write them here (beside config and weights)."""
+
+    def _load_extra(self, directory: Path) -> None:
+        """Counterpart of ``_save_extra``."""
+
     def _require_fitted(self) -> None:
         if not hasattr(self, "index"):
             raise ModelError(self.name, "the model is not fitted", "Call fit() or load() first.")
@@ -56,8 +62,11 @@ class SavableModel(RatingModel):
             "n_items": self.index.n_items,
             "arrays": {key: list(np.shape(value)) for key, value in state.items()},
         }
-        np.savez(directory / WEIGHTS_FILE, index_users=self.index.users, index_items=self.index.items, **state)
+        np.savez(
+            directory / WEIGHTS_FILE, index_users=self.index.users, index_items=self.index.items, **state
+        )
         (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
+        self._save_extra(directory)
 
     @classmethod
     def load(cls, directory: Path) -> SavableModel:
@@ -66,12 +75,15 @@ class SavableModel(RatingModel):
         config = json.loads((directory / CONFIG_FILE).read_text())
         target = _model_class(config["class"])
         if not issubclass(target, cls):
-            raise ModelError(str(directory), f"holds a {config['class']}, not a {cls.__name__}", "Load it with its class.")
+            raise ModelError(
+                str(directory), f"holds a {config['class']}, not a {cls.__name__}", "Load it with its class."
+            )
         model = target(target.Params(**config["params"]))
         with np.load(directory / WEIGHTS_FILE) as weights:
             arrays = {key: weights[key] for key in weights.files}
         model.index = IdIndex(arrays.pop("index_users"), arrays.pop("index_items"))
         model._set_state(arrays)
+        model._load_extra(directory)
         return model
 
 

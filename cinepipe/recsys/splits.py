@@ -51,7 +51,7 @@ def random_split(
     """
     ratings = _canonical(ratings)
     order = np.random.default_rng(seed).permutation(len(ratings))
-    n_test = int(round(test_fraction * len(ratings)))
+    n_test = round(test_fraction * len(ratings))
     test_mask = np.zeros(len(ratings), dtype=bool)
     test_mask[order[:n_test]] = True
     return ratings[~test_mask].reset_index(drop=True), ratings[test_mask].reset_index(drop=True)
@@ -82,9 +82,7 @@ def stratified_split(
     return ratings[~test_mask].reset_index(drop=True), ratings[test_mask].reset_index(drop=True)
 
 
-def split_for(
-    protocol: str, ratings: pd.DataFrame, seed: int = 42
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_for(protocol: str, ratings: pd.DataFrame, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The (train, test) split that ``protocol`` names; ``ml100k-u1`` comes from its files instead."""
     spec = PROTOCOLS.get(protocol)
     if spec is None or spec.test_fraction is None:

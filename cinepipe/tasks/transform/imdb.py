@@ -32,7 +32,7 @@ def prepare_imdb(validated: dict, quick: bool, seed: int) -> dict:
     parts.to_parquet(out / "parts.parquet", index=False)
     (out / "vocab.json").write_text(json.dumps({"tokenizer_version": TOKENIZER_VERSION, "words": vocab.words}))
     np.savez(out / "sequences.npz", **arrays)
-    counts = {p: int(len(arrays[f"{p}_labels"])) for p in PARTS}
+    counts = {p: len(arrays[f"{p}_labels"]) for p in PARTS}
     return {"dir": str(out), "key": key, "counts": counts, "vocabulary_size": len(vocab.words)}
 
 
@@ -50,6 +50,7 @@ def tfidf_imdb(prepared: dict) -> dict:
         x = vectorizer.transform(rows["text"].tolist()).tocsr()
         sparse.save_npz(out / f"{part}_x.npz", x, compressed=False)  # zlib on ~1 GB costs a minute
         np.save(out / f"{part}_y.npy", rows["label"].to_numpy(dtype=np.int64))
-    del vectorizer.stop_words_  # every pruned n-gram (millions): introspection only, huge on disk
+    # scikit-learn before 1.8 keeps every pruned n-gram (millions) here: introspection only, huge on disk
+    vars(vectorizer).pop("stop_words_", None)
     joblib.dump(vectorizer, out / "vectorizer.joblib")
     return {"dir": str(out), "key": key, "features": len(vectorizer.vocabulary_), "config": asdict(config)}

@@ -54,8 +54,8 @@ def _publish(summary: dict, report: dict, dataset: str) -> None:
     lines = [
         f"## Validation of imdb[{dataset}]",
         "",
-        f"- reviews read: {summary['rows_in']:,}; valid after dedup: {summary['rows_valid']:,}; "
-        f"quarantined: {summary['rows_quarantined']:,}",
+        (f"- reviews read: {summary['rows_in']:,}; valid after dedup: {summary['rows_valid']:,}; "
+         f"quarantined: {summary['rows_quarantined']:,}"),
         f"- duplicate texts dropped per split: {summary['duplicate_texts_dropped'] or 'none'}",
         f"- Great Expectations on the valid rows: {'passed' if summary['gx_success'] else 'FAILED'}",
         "",

@@ -1,0 +1,1 @@
+"""IMDB review sentiment: readers, vocabulary, models, baselines and plots (no Prefect here)."""

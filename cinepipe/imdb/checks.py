@@ -1,0 +1,75 @@
+"""Row checks (``schemas/imdb_reviews.json``) and de-duplication of the review table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from cinepipe.imdb.columns import LABEL, MEMBER, REVIEW_ID, SPLIT, TEXT
+from cinepipe.validation import check_frame, gx_validate
+
+SUITE = "imdb_reviews"
+# star bands of the two polarities (the dataset's README: neg <= 4, pos >= 7)
+RATING_BANDS = {0: {"rating_min": 1, "rating_max": 4}, 1: {"rating_min": 7, "rating_max": 10}}
+
+
+@dataclass
+class Checked:
+    """Good rows (deduplicated), quarantined rows (raw, reason) and what was dropped and why."""
+
+    good: pd.DataFrame
+    bad: pd.DataFrame
+    failures: dict[str, int] = field(default_factory=dict)
+    duplicate_texts: dict[str, int] = field(default_factory=dict)  # per split
+    duplicate_ids: dict[str, int] = field(default_factory=dict)
+
+
+def check_reviews(reviews: pd.DataFrame) -> Checked:
+    """Apply the suite to each polarity's rows with its star band, then drop duplicates per split.
+
+    Rows whose label is neither 0 nor 1 are checked with the negative band; the label check
+    quarantines them either way.
+    """
+    goods, bads, failures = [], [], {}
+    positive = reviews[LABEL] == 1
+    for label, rows in ((1, reviews[positive]), (0, reviews[~positive])):
+        if rows.empty:
+            continue
+        result = check_frame(rows, SUITE, RATING_BANDS[label])
+        goods.append(result.good)
+        bads.append(result.bad)
+        for reason, n in result.failures.items():
+            failures[reason] = failures.get(reason, 0) + n
+    good = pd.concat(goods, ignore_index=True) if goods else reviews.iloc[0:0]
+    bad = pd.concat(bads, ignore_index=True) if bads else pd.DataFrame(columns=["raw", "reason"])
+    good, duplicate_ids, duplicate_texts = dedupe_reviews(good)
+    return Checked(good, bad, failures, duplicate_texts, duplicate_ids)
+
+
+def dedupe_reviews(reviews: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int], dict[str, int]]:
+    """Keep the first row (by member name) per (split, review id) and per (split, text).
+
+    Returns the kept rows and, per split, how many repeated ids and repeated texts were dropped.
+    """
+    ordered = reviews.sort_values([SPLIT, MEMBER, REVIEW_ID], kind="stable")
+    same_id = ordered.duplicated([SPLIT, REVIEW_ID])
+    kept = ordered[~same_id]
+    same_text = kept.duplicated([SPLIT, TEXT])
+    deduped = kept[~same_text].reset_index(drop=True)
+    return (
+        deduped,
+        {str(k): int(v) for k, v in ordered[same_id].groupby(SPLIT).size().items()},
+        {str(k): int(v) for k, v in kept[same_text].groupby(SPLIT).size().items()},
+    )
+
+
+def gx_report(good: pd.DataFrame, max_rows: int) -> dict:
+    """Great Expectations results of the suite per polarity over (at most ``max_rows``) good rows."""
+    report = {}
+    for label, band in RATING_BANDS.items():
+        rows = good[good[LABEL] == label]
+        if len(rows) > max_rows:
+            rows = rows.sample(max_rows, random_state=0)
+        report[f"label={label}"] = gx_validate(rows.reset_index(drop=True), SUITE, band)
+    return report

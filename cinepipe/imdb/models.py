@@ -1,0 +1,150 @@
+"""The Keras sentiment models of the source notes, as typed specs and builders.
+
+1. ``dense_multihot``: multi-hot over the 10,000 most frequent words, Dense 16-16-1, rmsprop,
+   4 epochs (notes: about 88% test accuracy).
+2. ``rnn_onehot`` and ``rnn_embedding``: 500 words, reviews cut to their last 100 tokens,
+   SimpleRNN(8) on one-hot inputs or on Embedding(16), RMSprop at 1e-4, early stopping on
+   validation loss and a best-weights checkpoint (notes: about 79-80% validation accuracy).
+3. ``lstm``: 5,000 words, 500 tokens, Embedding(32) + LSTM(100) with dropout, Adam, at most 3
+   epochs with early stopping (notes: about 87%).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+from keras import layers
+
+from cinepipe.imdb.vocab import limit_vocab, multi_hot, pad_sequences
+
+
+@dataclass(frozen=True)
+class KerasSpec:
+    """One model's inputs and training knobs."""
+
+    name: str
+    inputs: Literal["multi_hot", "sequence"]
+    num_words: int  # indices kept, markers 0-3 included (Keras' num_words)
+    maxlen: int | None  # sequence length after front truncation/padding
+    epochs: int  # the maximum when early stopping is on
+    batch_size: int
+    patience: int | None  # early-stopping patience in epochs; None trains every epoch
+    jit_compile: bool  # XLA: measured faster on CPU for the small RNN and the LSTM
+    unroll: bool  # unrolled recurrence: halves the one-hot RNN's epoch time, costs ~20 s to build
+    notes_accuracy: float  # the figure the source notes report
+
+    def quick(self) -> KerasSpec:
+        """A short run for tests and the sample: two epochs at most, no XLA or unrolling build time."""
+        return replace(self, epochs=min(self.epochs, 2), jit_compile=False, unroll=False)
+
+
+SPECS: dict[str, KerasSpec] = {
+    "dense_multihot": KerasSpec("dense_multihot", "multi_hot", 10_000, None, 4, 512, None, False, False, 0.88),
+    "rnn_onehot": KerasSpec("rnn_onehot", "sequence", 500, 100, 40, 64, 3, False, True, 0.80),
+    "rnn_embedding": KerasSpec("rnn_embedding", "sequence", 500, 100, 100, 64, 3, True, False, 0.79),
+    # validation loss is lowest after one epoch and rises after (measured: val accuracy 0.863,
+    # 0.812, 0.783), so early stopping with patience 1 keeps the first epoch's weights
+    "lstm": KerasSpec("lstm", "sequence", 5_000, 500, 3, 64, 1, True, False, 0.87),
+}
+
+
+@keras.saving.register_keras_serializable(package="cinepipe")
+class OneHot(layers.Layer):
+    """Integer tokens -> one-hot vectors inside the model (a [n, 100, 500] float input would
+    take 4 GB for 20k reviews)."""
+
+    def __init__(self, depth: int, **kwargs):
+        super().__init__(**kwargs)
+        self.depth = depth
+
+    def call(self, inputs):
+        return keras.ops.one_hot(keras.ops.cast(inputs, "int32"), self.depth)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.depth)
+
+    def get_config(self):
+        return {**super().get_config(), "depth": self.depth}
+
+
+def build_model(spec: KerasSpec) -> keras.Model:
+    """The compiled, untrained model of ``spec``."""
+    if spec.name == "dense_multihot":
+        model = keras.Sequential(
+            [keras.Input((spec.num_words,)), layers.Dense(16, activation="relu"),
+             layers.Dense(16, activation="relu"), layers.Dense(1, activation="sigmoid")],
+            name=spec.name,
+        )
+        optimizer: keras.optimizers.Optimizer = keras.optimizers.RMSprop()
+    elif spec.name in ("rnn_onehot", "rnn_embedding"):
+        first = OneHot(spec.num_words) if spec.name == "rnn_onehot" else layers.Embedding(spec.num_words, 16)
+        rnn = layers.SimpleRNN(8, unroll=spec.unroll)
+        model = keras.Sequential(
+            [keras.Input((spec.maxlen,), dtype="int32"), first, rnn, layers.Dense(1, activation="sigmoid")],
+            name=spec.name,
+        )
+        optimizer = keras.optimizers.RMSprop(learning_rate=1e-4)
+    elif spec.name == "lstm":
+        model = keras.Sequential(
+            [keras.Input((spec.maxlen,), dtype="int32"), layers.Embedding(spec.num_words, 32),
+             layers.Dropout(0.2), layers.LSTM(100, dropout=0.2), layers.Dropout(0.2),
+             layers.Dense(1, activation="sigmoid")],
+            name=spec.name,
+        )
+        optimizer = keras.optimizers.Adam()
+    else:
+        raise ValueError(f"unknown model {spec.name!r}; known: {sorted(SPECS)}")
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"],
+                  jit_compile=spec.jit_compile)
+    return model
+
+
+def model_inputs(spec: KerasSpec, flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The array the model of ``spec`` reads, from full-vocabulary packed sequences."""
+    limited = limit_vocab(flat, spec.num_words)
+    if spec.inputs == "multi_hot":
+        return multi_hot(limited, offsets, spec.num_words)
+    return pad_sequences(limited, offsets, spec.maxlen)
+
+
+def fit_model(
+    model: keras.Model,
+    spec: KerasSpec,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray],
+    checkpoint: Path,
+    seed: int,
+) -> dict[str, list[float]]:
+    """Train; with early stopping, end with the best validation-loss weights. Returns the history."""
+    keras.utils.set_random_seed(seed)
+    callbacks: list[keras.callbacks.Callback] = []
+    if spec.patience is not None:
+        callbacks = [
+            keras.callbacks.ModelCheckpoint(str(checkpoint), save_best_only=True, save_weights_only=True),
+            keras.callbacks.EarlyStopping(patience=spec.patience, restore_best_weights=True),
+        ]
+    history = model.fit(
+        train[0], train[1], validation_data=val, epochs=spec.epochs, batch_size=spec.batch_size,
+        callbacks=callbacks, verbose=0,
+    )
+    if spec.patience is not None and checkpoint.exists():
+        model.load_weights(str(checkpoint))
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def predict_proba(model: keras.Model, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    return model.predict(x, batch_size=batch_size, verbose=0).ravel()
+
+
+def load_model(architecture_json: str, weights: Path) -> keras.Model:
+    model = keras.models.model_from_json(architecture_json)
+    model.load_weights(str(weights))
+    return model

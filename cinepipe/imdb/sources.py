@@ -1,0 +1,228 @@
+"""Readers for the Large Movie Review Dataset in its published forms.
+
+- aclImdb: ``aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt``, in one tarball (the official
+  ``aclImdb_v1.tar.gz``), several tarballs in a directory (one per split), or loose files.
+  Tarballs are read member by member with ``tarfile``; nothing is extracted to disk.
+- Keras: ``imdb.npz`` (``x_train``, ``y_train``, ``x_test``, ``y_test``) with
+  ``imdb_word_index.json`` (word -> frequency rank, 1 = most frequent).
+
+Every reader returns one row per review (``columns.REVIEW_COLUMNS``) and the members it could not
+use as ``raw, reason`` rows for the quarantine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tarfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cinepipe.errors import LayoutError
+from cinepipe.imdb.columns import (
+    ACL_IMDB,
+    KERAS_IMDB,
+    LABEL,
+    MEMBER,
+    RATING,
+    REVIEW_COLUMNS,
+    REVIEW_ID,
+    SOURCE,
+    SPLIT,
+    SPLITS,
+    TEXT,
+)
+
+# Keras' encoding of a review: 0 pads, 1 starts a review, 2 is out-of-vocabulary, 3 is unused,
+# and word of frequency rank r (1-based) is r + INDEX_FROM.
+PAD, START, OOV, UNUSED = 0, 1, 2, 3
+INDEX_FROM = 3
+
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")
+_REVIEW_DIR = re.compile(r"(?:^|/)(train|test)/(pos|neg)/([^/]+)$")
+_REVIEW_FILE = re.compile(r"^(\d+)_(\d+)\.txt$")
+_EXPECTED = "aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt"
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """Reviews as read (one row per file or array entry) and the members that could not be used."""
+
+    reviews: pd.DataFrame
+    bad: pd.DataFrame  # raw, reason
+    dataset: str  # aclImdb or keras-imdb
+
+
+def detect_layout(path: Path) -> str:
+    """``acl-tar``, ``acl-dir`` or ``keras``, from what the path holds."""
+    if path.is_file():
+        if path.suffix == ".npz":
+            return "keras"
+        if path.name.endswith(TAR_SUFFIXES) or tarfile.is_tarfile(path):
+            return "acl-tar"
+    elif path.is_dir():
+        if (path / "imdb.npz").is_file():
+            return "keras"
+        return "acl-dir"
+    raise LayoutError(
+        str(path), f"not an IMDB review source (expected {_EXPECTED} in a directory or tarball, "
+        "or imdb.npz with imdb_word_index.json)", "Check the path.",
+    )
+
+
+def read_reviews(path: Path) -> ReadResult:
+    """Read any supported form; raises ``LayoutError`` when no review of a split is found."""
+    layout = detect_layout(path)
+    if layout == "keras":
+        npz = path if path.is_file() else path / "imdb.npz"
+        return read_keras(npz, npz.with_name("imdb_word_index.json"))
+    if layout == "acl-tar":
+        rows, bad = _read_tar(path)
+    else:
+        rows, bad = _read_dir(path)
+    return ReadResult(_finish(rows, str(path)), _bad_frame(bad), ACL_IMDB)
+
+
+def parse_member(name: str) -> tuple[str, int, str, int] | str | None:
+    """(split, label, review id, rating) for a review member; a reason when the name is wrong;
+    None for files that are not reviews (README, urls_*.txt, train/unsup/...)."""
+    match = _REVIEW_DIR.search(name)
+    if not match:
+        return None
+    split, polarity, file_name = match.groups()
+    parts = _REVIEW_FILE.match(file_name)
+    if not parts:
+        return f"file name does not match <id>_<rating>.txt in {split}/{polarity}"
+    review_no, rating = parts.groups()
+    return split, int(polarity == "pos"), f"{polarity}_{int(review_no)}", int(rating)
+
+
+def _decode(name: str, data: bytes) -> tuple[str | None, str | None]:
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return None, f"{name} is not UTF-8 text"
+
+
+def _take(name: str, data: bytes | None, rows: list, bad: list) -> None:
+    parsed = parse_member(name)
+    if parsed is None:
+        return
+    if isinstance(parsed, str):
+        bad.append((name, parsed))
+        return
+    if data is None:
+        bad.append((name, "member is not a regular file"))
+        return
+    text, problem = _decode(name, data)
+    if problem:
+        bad.append((name, problem))
+        return
+    split, label, review_id, rating = parsed
+    rows.append((review_id, split, label, rating, text, ACL_IMDB, name))
+
+
+def _read_tar(path: Path, rows: list | None = None, bad: list | None = None) -> tuple[list, list]:
+    rows = [] if rows is None else rows
+    bad = [] if bad is None else bad
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            for member in archive:
+                if member.isdir():
+                    continue
+                handle = archive.extractfile(member) if member.isfile() else None
+                _take(member.name, handle.read() if handle else None, rows, bad)
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise LayoutError(
+            str(path), f"the archive is truncated or corrupt ({exc})",
+            "Download it again (delete the cached copy first), or check the file.",
+        ) from exc
+    return rows, bad
+
+
+def _read_dir(root: Path) -> tuple[list, list]:
+    rows: list = []
+    bad: list = []
+    for archive in sorted(p for p in root.iterdir() if p.name.endswith(TAR_SUFFIXES)):
+        _read_tar(archive, rows, bad)
+    for file in sorted(root.rglob("*")):
+        if file.is_file() and not file.name.endswith(TAR_SUFFIXES):
+            name = file.relative_to(root).as_posix()
+            if parse_member(name) is not None:
+                try:
+                    data = file.read_bytes()
+                except OSError as exc:
+                    bad.append((name, f"unreadable ({exc.strerror})"))
+                    continue
+                _take(name, data, rows, bad)
+    return rows, bad
+
+
+def _finish(rows: list, where: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+    found = set(frame[SPLIT]) if len(frame) else set()
+    missing = [s for s in SPLITS if s not in found]
+    if missing:
+        raise LayoutError(
+            where, f"no {'/'.join(missing)} reviews found (expected {_EXPECTED})",
+            "Point --source at the aclImdb_v1.tar.gz archive, a directory holding aclImdb/ or "
+            "per-split tarballs, or imdb.npz with imdb_word_index.json.",
+        )
+    return frame.astype(
+        {REVIEW_ID: "string", SPLIT: "string", LABEL: "int64", RATING: "Int64", TEXT: "string",
+         SOURCE: "string", MEMBER: "string"}
+    )
+
+
+def _bad_frame(bad: list) -> pd.DataFrame:
+    return pd.DataFrame(bad, columns=["raw", "reason"]).astype("string")
+
+
+def keras_offset_form(sequences: list[np.ndarray]) -> bool:
+    """True when sequences already carry Keras' offsets (start token 1, index 3 never used).
+
+    The published ``imdb.npz`` holds plain ranks, where 3 ("a") is everywhere; a file saved after
+    ``keras.datasets.imdb.load_data`` starts every review with 1 and never uses 3.
+    """
+    nonempty = [s for s in sequences if len(s)]
+    return bool(nonempty) and all(s[0] == START for s in nonempty) and not any(
+        np.any(s == UNUSED) for s in nonempty
+    )
+
+
+def decode_sequence(seq: np.ndarray, words_by_rank: dict[int, str], offset_form: bool) -> str:
+    """The review's words joined by spaces; markers (start, pad, out-of-vocabulary) are dropped."""
+    if offset_form:
+        ranks = [int(i) - INDEX_FROM for i in seq if i > UNUSED]
+    else:
+        ranks = [int(i) for i in seq]
+    return " ".join(words_by_rank[r] for r in ranks if r in words_by_rank)
+
+
+def read_keras(npz_path: Path, word_index_path: Path) -> ReadResult:
+    """Reviews from Keras' ``imdb.npz``, turned back into text with the word index."""
+    where = str(npz_path)
+    if not word_index_path.is_file():
+        raise LayoutError(where, f"{word_index_path.name} is missing beside it",
+                          "Put imdb_word_index.json next to imdb.npz.")
+    try:
+        word_index = json.loads(word_index_path.read_text())
+        with np.load(npz_path, allow_pickle=True) as arrays:  # object arrays of lists need pickle
+            data = {k: arrays[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    except (OSError, ValueError, KeyError, zlib.error) as exc:
+        raise LayoutError(where, f"not a readable Keras imdb.npz / word index ({exc})",
+                          "Expected arrays x_train, y_train, x_test, y_test and a JSON word index.") from exc
+    words_by_rank = {int(rank): word for word, rank in word_index.items()}
+    rows = []
+    for split in SPLITS:
+        xs = [np.asarray(x, dtype=np.int64) for x in data[f"x_{split}"]]
+        ys = data[f"y_{split}"]
+        offset_form = keras_offset_form(xs)
+        for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+            rows.append((str(i), split, int(y), None, decode_sequence(x, words_by_rank, offset_form),
+                         KERAS_IMDB, f"x_{split}[{i}]"))
+    return ReadResult(_finish(rows, where), _bad_frame([]), KERAS_IMDB)

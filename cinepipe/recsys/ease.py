@@ -1,0 +1,114 @@
+"""EASE (Steck 2019): a closed-form item-item model for top-N on implicit feedback.
+
+B = I - P / diag(P) with P = (X^T X + reg I)^-1 and X the binary users x movies matrix; a user's
+scores are x_u B. The L2 weight ``reg`` is picked by ndcg@10 on a per-user validation slice of train.
+Memory and time grow with movies squared (dense items x items), so EASE suits up to ~30k movies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from cinepipe.columns import DEFAULT_K
+from cinepipe.errors import ModelError
+from cinepipe.recsys.baselines import _ScaledModel
+from cinepipe.recsys.data import rating_matrix
+from cinepipe.recsys.splits import stratified_split
+
+
+@dataclass
+class EASEParams:
+    """Hyperparameters of ``EASE``."""
+
+    reg: float | None = None  # L2 weight; None: the best of reg_grid on a validation slice of train
+    reg_grid: tuple[float, ...] = (100.0, 300.0, 1000.0)  # candidates; one matrix inverse each
+    validation_fraction: float = 0.2  # per-user share of train held out to pick reg
+    max_items: int = 30_000  # items x items float32 (3.6 GB at 30k); beyond, use mf for top-N
+    seed: int = 42
+
+
+def ease_weights(x: sparse.csr_matrix, reg: float) -> np.ndarray:
+    """Item-item weights B (zero diagonal) for binary user x item matrix ``x``."""
+    gram = (x.T @ x).toarray().astype(np.float32)
+    gram[np.diag_indices_from(gram)] += reg
+    inverse = np.linalg.inv(gram)
+    weights = -inverse / np.diag(inverse)[None, :]
+    weights[np.diag_indices_from(weights)] = 0.0
+    return weights
+
+
+class EASE(_ScaledModel):
+    """A ranking model: ``score_users`` gives EASE scores; ``predict`` is not a rating and is unused."""
+
+    name = "ease"
+    Params = EASEParams
+    description = "scores = x_u @ weights with x_u the user's binary training row; reg chosen on validation."
+
+    def __init__(self, params: EASEParams | None = None) -> None:
+        self.params = params or EASEParams()
+
+    def fit(self, train: pd.DataFrame) -> EASE:
+        self._begin_fit(train)
+        if self.index.n_items > self.params.max_items:
+            raise ModelError(
+                self.name,
+                f"{self.index.n_items} movies exceed EASE's limit of {self.params.max_items}",
+                "Use mf for top-N at this size, or raise max_items if memory allows.",
+            )
+        self.reg = self.params.reg if self.params.reg is not None else self._pick_reg(train)
+        self.seen = _binary(rating_matrix(train, self.index))
+        self.weights = ease_weights(self.seen, self.reg)
+        return self
+
+    def _pick_reg(self, train: pd.DataFrame) -> float:
+        from cinepipe.recsys.metrics import ndcg_at_k
+        from cinepipe.recsys.topn import top_n
+
+        fit_part, val_part = stratified_split(train, self.params.validation_fraction, self.params.seed)
+        scores = {}
+        for reg in self.params.reg_grid:
+            model = EASE(EASEParams(reg=reg, max_items=self.params.max_items)).fit(fit_part)
+            scores[reg] = ndcg_at_k(val_part, top_n(model, fit_part, DEFAULT_K, cold_start_min_ratings=0))
+        self.validation_ndcg = scores
+        return max(scores, key=scores.get)
+
+    def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """EASE scores of (user, item) pairs (0 for unknown ids); not on the rating scale."""
+        self._require_fitted()
+        u, i = self.index.user_idx(users), self.index.item_idx(items)
+        known = (u >= 0) & (i >= 0)
+        distinct, row = np.unique(np.maximum(u, 0), return_inverse=True)
+        scores = self.score_users(distinct)[row, np.maximum(i, 0)]
+        return np.where(known, scores, 0.0).astype(np.float32)
+
+    def score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        return np.asarray(self.seen[user_idx] @ self.weights)
+
+    def _state(self) -> dict[str, np.ndarray]:
+        m = self.seen
+        return {
+            **self._base_state(),
+            "reg": np.float64(self.reg),
+            "weights": self.weights,
+            "seen_indptr": m.indptr,
+            "seen_indices": m.indices,
+        }
+
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+        self._set_base_state(state)
+        self.reg, self.weights = float(state["reg"]), state["weights"]
+        data = np.ones(len(state["seen_indices"]), dtype=np.float32)
+        self.seen = sparse.csr_matrix(
+            (data, state["seen_indices"], state["seen_indptr"]),
+            shape=(self.index.n_users, self.index.n_items),
+        )
+
+
+def _binary(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    matrix = matrix.copy()
+    matrix.data[:] = 1.0
+    return matrix
