@@ -9,11 +9,11 @@ import pytest
 from cinepipe.errors import ModelError
 from cinepipe.recsys.evaluate import ranking_metrics, rating_metrics
 from cinepipe.recsys.persist import load_model
-from cinepipe.recsys.registry import MODELS, RANKING_MODELS, RATING_MODELS, build
+from cinepipe.recsys.registry import EXTRA_RATING_MODELS, MODELS, RANKING_MODELS, RATING_MODELS, build
 from cinepipe.recsys.splits import random_split, stratified_split
 from cinepipe.recsys.synthetic import planted_ratings
 
-LEARNED = [name for name in RATING_MODELS if name != "global_mean"]
+LEARNED = [name for name in RATING_MODELS + EXTRA_RATING_MODELS if name != "global_mean"]
 LOW_RANK = [name for name in LEARNED if name != "biases"]
 
 
