@@ -34,6 +34,7 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
     con.execute(f"set temp_directory = '{settings.spill_dir}'")
     con.execute("set preserve_insertion_order = false")
+    con.execute("set enable_progress_bar = false")  # logs, not a terminal
     if settings.duckdb_threads:
         con.execute(f"set threads = {int(settings.duckdb_threads)}")
 
