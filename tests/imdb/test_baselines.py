@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from cinepipe.imdb.baselines import (
     LINEAR_SPECS,
@@ -14,7 +15,6 @@ from cinepipe.imdb.baselines import (
     tune_and_fit,
 )
 from cinepipe.imdb.sample import generate_reviews
-from scipy import sparse
 
 
 def test_nb_ratios_point_to_the_class_that_uses_a_feature():

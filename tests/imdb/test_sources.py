@@ -11,7 +11,12 @@ import pytest
 
 from cinepipe.errors import LayoutError
 from cinepipe.imdb.columns import ACL_IMDB, KERAS_IMDB
-from cinepipe.imdb.sample import generate_reviews, write_keras_sample, write_sample, write_tarball
+from cinepipe.imdb.sample import (
+    generate_reviews,
+    write_keras_sample,
+    write_sample,
+    write_tarball,
+)
 from cinepipe.imdb.sources import (
     INDEX_FROM,
     START,
