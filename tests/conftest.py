@@ -73,3 +73,35 @@ def small_csv_dir(tmp_path):
     path = tmp_path / "ml-latest-small"
     write_csv_release(path, Shape(n_users=60, n_items=80, n_ratings=2_000), seed=3)
     return path
+
+
+def _stage_release(settings, path):
+    """Parse, check and dedupe a release in its staging database (no Prefect)."""
+    from cinepipe.movielens import stage
+    from cinepipe.movielens.source import resolve
+
+    release = resolve(str(path), settings)
+    stage_dir = settings.staging_dir / "movielens" / release.content_key
+    stage.parse_release(release.root, release.layout, stage_dir, settings)
+    stage.check_release(stage_dir, release.layout, settings, source="test")
+    stage.dedupe_and_filter(stage_dir, settings, 0, 0)
+    return release, stage_dir
+
+
+@pytest.fixture
+def stage_release():
+    """``stage_release(settings, path) -> (release, stage_dir)``."""
+    return _stage_release
+
+
+@pytest.fixture
+def ingest_release():
+    """``ingest_release(settings, path) -> load result``: the whole ingest without Prefect."""
+    from cinepipe.movielens import load
+
+    def ingest(settings, path):
+        release, stage_dir = _stage_release(settings, path)
+        return load.load_release(stage_dir, dataset=release.dataset, content_key=release.content_key,
+                                 source="test", run_id="test-run", settings=settings)
+
+    return ingest

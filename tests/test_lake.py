@@ -5,18 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cinepipe import lake, warehouse
-from cinepipe.movielens import load, stage
-from cinepipe.movielens.source import resolve
 from cinepipe.settings import get_settings, reset_settings
-
-
-def _load_small(settings, path):
-    release = resolve(str(path), settings)
-    sd = settings.staging_dir / "movielens" / release.content_key
-    stage.parse_release(release.root, release.layout, sd, settings)
-    stage.check_release(sd, release.layout, settings, source="t")
-    stage.dedupe_and_filter(sd, settings, 0, 0)
-    load.load_release(sd, dataset=release.dataset, content_key=release.content_key, source="t", run_id="r", settings=settings)
 
 
 def _warehouse_rows(settings):
@@ -24,8 +13,8 @@ def _warehouse_rows(settings):
         return con.execute("select user_id, movie_id, rating from movielens_ratings order by 1, 2").fetchall()
 
 
-def test_local_lake_round_trip_is_partitioned_by_dataset(home, small_csv_dir):
-    _load_small(home, small_csv_dir)
+def test_local_lake_round_trip_is_partitioned_by_dataset(home, small_csv_dir, ingest_release):
+    ingest_release(home, small_csv_dir)
     path = warehouse.export_to_lake(home, "movielens_ratings", partition_col="dataset")
     assert (home.lake_dir / "movielens_ratings" / "dataset=ml-latest-small").is_dir()
     table = lake.read_table(home, "movielens_ratings").to_pandas()
@@ -46,7 +35,7 @@ def s3_server(monkeypatch):
     server.stop()
 
 
-def test_s3_lake_round_trip(home, small_csv_dir, s3_server, monkeypatch):
+def test_s3_lake_round_trip(home, small_csv_dir, s3_server, monkeypatch, ingest_release):
     import boto3
 
     boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1").create_bucket(Bucket="cinepipe-lake")
@@ -54,7 +43,7 @@ def test_s3_lake_round_trip(home, small_csv_dir, s3_server, monkeypatch):
     monkeypatch.setenv("CINEPIPE_S3_ENDPOINT_URL", s3_server)
     reset_settings()
     settings = get_settings()
-    _load_small(settings, small_csv_dir)
+    ingest_release(settings, small_csv_dir)
     assert warehouse.export_to_lake(settings, "movielens_ratings", partition_col="dataset") == "s3://cinepipe-lake/prod/movielens_ratings"
     keys = [o["Key"] for o in boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1")
             .list_objects_v2(Bucket="cinepipe-lake")["Contents"]]

@@ -12,8 +12,7 @@ import time
 import pytest
 
 from cinepipe import warehouse
-from cinepipe.movielens import load, stage
-from cinepipe.movielens.source import resolve
+from cinepipe.movielens import load
 from cinepipe.ops.locks import RunInProgress, run_lock
 
 KILLED_LOAD = textwrap.dedent("""
@@ -36,26 +35,18 @@ KILLED_LOAD = textwrap.dedent("""
 """)
 
 
-def _stage(settings, path):
-    release = resolve(str(path), settings)
-    sd = settings.staging_dir / "movielens" / release.content_key
-    stage.parse_release(release.root, release.layout, sd, settings)
-    stage.check_release(sd, release.layout, settings, source="t")
-    stage.dedupe_and_filter(sd, settings, 0, 0)
-    return release, sd
-
-
 def _snapshot(settings):
     with warehouse.connect(settings, read_only=True) as con:
         return {t: con.execute(f"select count(*), coalesce(sum(hash(columns(*))), 0) from {t}").fetchone()
                 for t in ("movielens_ratings", "movielens_movies", "quarantine", "load_log")}
 
 
-def test_sigkill_during_load_leaves_the_warehouse_and_the_next_run_completes(home, ml100k_dir, small_csv_dir, tmp_path):
-    first, fsd = _stage(home, ml100k_dir)
+def test_sigkill_during_load_leaves_the_warehouse_and_the_next_run_completes(home, ml100k_dir, small_csv_dir, tmp_path,
+                                                                          stage_release):
+    first, fsd = stage_release(home, ml100k_dir)
     load.load_release(fsd, dataset=first.dataset, content_key="k1", source="t", run_id="r1", settings=home)
     before = _snapshot(home)
-    _, sd = _stage(home, small_csv_dir)
+    _, sd = stage_release(home, small_csv_dir)
     ready = tmp_path / "inside-transaction"
     proc = subprocess.Popen([sys.executable, "-c", KILLED_LOAD, str(sd), str(ready)],
                             env={**os.environ, "CINEPIPE_HOME": str(home.home_dir)})

@@ -3,7 +3,6 @@ deployment, add ratings, see the event-triggered incremental run, check the ware
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys

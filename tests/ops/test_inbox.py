@@ -6,21 +6,10 @@ import pytest
 
 from cinepipe import warehouse
 from cinepipe.errors import ValidationFailed
-from cinepipe.movielens import incremental, load, stage
-from cinepipe.movielens.source import resolve
+from cinepipe.movielens import incremental
 from cinepipe.ops.inbox import add_ratings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-
-
-def _ingest(settings, path):
-    release = resolve(str(path), settings)
-    sd = settings.staging_dir / "movielens" / release.content_key
-    stage.parse_release(release.root, release.layout, sd, settings)
-    stage.check_release(sd, release.layout, settings, source="t")
-    stage.dedupe_and_filter(sd, settings, 0, 0)
-    return load.load_release(sd, dataset=release.dataset, content_key=release.content_key, source="t",
-                             run_id="r", settings=settings)
 
 
 def _movies(settings, n=3):
@@ -33,8 +22,8 @@ def _count(settings, where="true"):
         return con.execute(f"select count(*) from movielens_ratings where {where}").fetchone()[0]
 
 
-def test_new_ratings_are_applied_exactly_once(home, small_csv_dir, tmp_path):
-    _ingest(home, small_csv_dir)
+def test_new_ratings_are_applied_exactly_once(home, small_csv_dir, tmp_path, ingest_release):
+    ingest_release(home, small_csv_dir)
     before = _count(home)
     m = _movies(home)
     new = tmp_path / "new.csv"
@@ -49,12 +38,12 @@ def test_new_ratings_are_applied_exactly_once(home, small_csv_dir, tmp_path):
     again = incremental.apply_inbox(home, run_id="inc-2")  # a retry finds nothing to do
     assert again["applied"] == {}
     assert _count(home) == before + 3
-    _ingest(home, small_csv_dir)  # a reload of the release keeps the added ratings
+    ingest_release(home, small_csv_dir)  # a reload of the release keeps the added ratings
     assert _count(home, "user_id in (9001, 9002)") == 3
 
 
-def test_ml100k_lines_and_rejects(home, ml100k_dir, tmp_path):
-    _ingest(home, ml100k_dir)
+def test_ml100k_lines_and_rejects(home, ml100k_dir, tmp_path, ingest_release):
+    ingest_release(home, ml100k_dir)
     lines = tmp_path / "u.data"
     lines.write_text("".join(f"{900 + i}\t{1 + i}\t{1 + i % 5}\t890000000\n" for i in range(200)) + "1\t2\t4\n")
     out = add_ratings(home, lines, dataset="ml-100k")
@@ -63,8 +52,8 @@ def test_ml100k_lines_and_rejects(home, ml100k_dir, tmp_path):
         assert con.execute("select count(*) from quarantine where source like 'inbox:%'").fetchone()[0] == 1
 
 
-def test_a_mostly_bad_file_is_refused_and_nothing_is_added(home, small_csv_dir, tmp_path):
-    _ingest(home, small_csv_dir)
+def test_a_mostly_bad_file_is_refused_and_nothing_is_added(home, small_csv_dir, tmp_path, ingest_release):
+    ingest_release(home, small_csv_dir)
     bad = tmp_path / "bad.csv"
     bad.write_text("user_id,movie_id,rating,timestamp\n1,1,9.0,1600000000\n2,99999999,4.0,1600000000\n")
     with pytest.raises(ValidationFailed, match="nothing was added"):
@@ -72,10 +61,10 @@ def test_a_mostly_bad_file_is_refused_and_nothing_is_added(home, small_csv_dir, 
     assert incremental.pending_files(home) == []
 
 
-def test_backfill_partitions_apply_days_in_order(home, small_csv_dir, tmp_path):
+def test_backfill_partitions_apply_days_in_order(home, small_csv_dir, tmp_path, ingest_release):
     from datetime import date
 
-    _ingest(home, small_csv_dir)
+    ingest_release(home, small_csv_dir)
     m = _movies(home)
     new = tmp_path / "days.csv"
     # 2020-09-13 12:26:40 UTC and 2020-09-14 16:13:20 UTC
