@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from cinepipe import runtime
+from cinepipe.errors import CinepipeError
 from cinepipe.flows.incremental import update_movielens
 from cinepipe.ops.locks import run_lock
 from cinepipe.ops.sources import nightly_sources
@@ -44,6 +45,8 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
             logger.error("applying the inbox failed: %s", exc)
             failed["inbox"] = f"{type(exc).__name__}: {exc}"
         with nightly_sources(settings, sample) as sources:
+            if not sources:
+                logger.warning("no branch is configured: set CINEPIPE_*_SOURCE or pass --sample")
             for branch, run_branch in sources.items():
                 try:
                     results[branch] = run_branch(quick)
@@ -54,9 +57,9 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
         runtime.end_run(run_id, "failed" if failed else "completed", summary)
         create_markdown_artifact(runtime.summary_markdown(summary), key="nightly-summary",
                                  description=f"nightly {partition}")
-    if not results and not failed:
-        logger.warning("no branch is configured: set CINEPIPE_*_SOURCE or pass --sample")
     if failed:
-        raise RuntimeError("nightly: branches failed: " + "; ".join(f"{b}: {m}" for b, m in failed.items()))
+        raise CinepipeError(
+            "nightly", "branches failed: " + "; ".join(f"{b}: {m}" for b, m in failed.items()),
+            "The other branches completed; see `cinepipe status` or the Prefect UI, fix the input and run again.")
     return summary
 

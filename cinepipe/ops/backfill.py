@@ -57,7 +57,8 @@ def pending_inbox_rows(settings: Settings, day: date) -> int:
 def run_backfill(settings: Settings, since: str, until: str, *, dry_run: bool = False, force: bool = False) -> dict:
     days = _days(since, until)
     states = day_states(settings, days)
-    todo = [d for d in days if force or states[d] in ("missing", "failed")]
+    # 'running' with no run alive is a run that was killed; a live one refuses the rerun itself
+    todo = [d for d in days if force or states[d] in ("missing", "failed", "running")]
     plan = {d.isoformat(): {"state": states[d], "action": "run" if d in todo else "skip (done)",
                             "inbox_ratings_due": pending_inbox_rows(settings, d)} for d in days}
     if dry_run:
