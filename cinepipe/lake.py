@@ -42,7 +42,7 @@ def write_table(con: duckdb.DuckDBPyConnection, settings: Settings, table: str,
                 partition_col: str | None = None) -> str:
     """Copy ``table`` from the connection to ``<lake>/<table>/`` as Parquet, replacing the old copy."""
     fs, root = filesystem(settings)
-    reader = con.execute(f"select * from {table}").to_arrow_reader(BATCH_ROWS)
+    reader = con.sql(f"select * from {table}").to_arrow_reader(BATCH_ROWS)
     partitioning = ds.partitioning(pa.schema([reader.schema.field(partition_col)]), flavor="hive") if partition_col else None
     target = f"{root}/{table}"
     if isinstance(fs, pafs.LocalFileSystem):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from prefect.cache_policies import INPUTS, TASK_SOURCE
+from prefect.cache_policies import INPUTS, TASK_SOURCE, CachePolicy
 from prefect.tasks import exponential_backoff
 
 from cinepipe.errors import TransientHTTPError
@@ -12,9 +13,22 @@ from cinepipe.hashing import content_dir, content_key, fingerprint_path
 
 __all__ = ["CACHED", "content_dir", "content_key", "fingerprint_path", "retry_transient"]
 
+
+
+@dataclass
+class HomePolicy(CachePolicy):
+    """Keys a result to CINEPIPE_HOME: a cached path from another home may no longer exist."""
+
+    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any],
+                    **kwargs: Any) -> str | None:
+        from cinepipe.settings import get_settings
+
+        return content_key(str(get_settings().home_dir))
+
+
 # A step reruns when its inputs or its code change. Inputs are paths whose names carry the content
 # hash of what they hold (see ``content_dir``), so "same input path" means "same content".
-CACHED = INPUTS + TASK_SOURCE
+CACHED = INPUTS + TASK_SOURCE + HomePolicy()
 
 NETWORK_RETRIES = 3
 NETWORK_RETRY_DELAYS = exponential_backoff(backoff_factor=2)
