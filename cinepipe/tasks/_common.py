@@ -11,7 +11,7 @@ from prefect.tasks import exponential_backoff
 from cinepipe.errors import TransientHTTPError
 from cinepipe.hashing import content_dir, content_key, fingerprint_path
 
-__all__ = ["CACHED", "content_dir", "content_key", "fingerprint_path", "retry_transient"]
+__all__ = ["CACHED", "CACHED_ACROSS_RUNS", "content_dir", "content_key", "fingerprint_path", "retry_transient"]
 
 
 
@@ -29,6 +29,9 @@ class HomePolicy(CachePolicy):
 # A step reruns when its inputs or its code change. Inputs are paths whose names carry the content
 # hash of what they hold (see ``content_dir``), so "same input path" means "same content".
 CACHED = INPUTS + TASK_SOURCE + HomePolicy()
+# for training steps that also take the run id (to name where artifacts go): the run id must not
+# make every night a cache miss
+CACHED_ACROSS_RUNS = (INPUTS - "run_id") + TASK_SOURCE + HomePolicy()
 
 NETWORK_RETRIES = 3
 NETWORK_RETRY_DELAYS = exponential_backoff(backoff_factor=2)

@@ -20,6 +20,7 @@ from scipy import sparse
 from cinepipe.imdb import plots
 from cinepipe.imdb.baselines import LINEAR_SPECS, tune_and_fit
 from cinepipe.settings import get_settings
+from cinepipe.tasks._common import CACHED_ACROSS_RUNS
 
 
 def model_dir(model: str, run_id: str) -> Path:
@@ -39,7 +40,7 @@ def _save_run(out: Path, model: str, history: dict, config: dict, figures: dict)
                               description=f"imdb {model}: {name}")
 
 
-@task(name="train-imdb-keras", task_run_name="train-imdb[{model}]")
+@task(name="train-imdb-keras", task_run_name="train-imdb[{model}]", cache_policy=CACHED_ACROSS_RUNS)
 def train_imdb_keras(prepared: dict, model: str, quick: bool, seed: int, run_id: str) -> dict:
     """Fit one Keras model on the fit part, validating on the val part."""
     from cinepipe.imdb import models  # keras loads in seconds: only when a model trains
@@ -66,7 +67,7 @@ def train_imdb_keras(prepared: dict, model: str, quick: bool, seed: int, run_id:
             "train_cpu_seconds": round(cpu_seconds, 1)}
 
 
-@task(name="train-imdb-linear", task_run_name="train-imdb[{model}]")
+@task(name="train-imdb-linear", task_run_name="train-imdb[{model}]", cache_policy=CACHED_ACROSS_RUNS)
 def train_imdb_linear(features: dict, model: str, seed: int, run_id: str) -> dict:
     """Choose C on the val part, refit on fit + val, save the classifier."""
     spec = LINEAR_SPECS[model]

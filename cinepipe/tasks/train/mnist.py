@@ -19,6 +19,7 @@ from prefect.artifacts import create_image_artifact
 
 from cinepipe.mnist import plots, store
 from cinepipe.settings import get_settings
+from cinepipe.tasks._common import CACHED_ACROSS_RUNS
 from cinepipe.tasks.ingest.mnist import STAGED_FILE
 
 QUICK_TRAIN_ROWS = 2_000  # quick runs (tests, the sample) train on this many images at most
@@ -47,7 +48,7 @@ def _train_split(staged: dict, quick: bool, seed: int) -> tuple[np.ndarray, np.n
     return images, labels
 
 
-@task(name="train-mnist-cnn")
+@task(name="train-mnist-cnn", cache_policy=CACHED_ACROSS_RUNS)
 def train_mnist_cnn(staged: dict, quick: bool, seed: int, run_id: str) -> dict:
     """Fit the CNN on the train split (a subset when quick); save it with its history and curves."""
     from cinepipe.mnist import (
@@ -72,7 +73,7 @@ def train_mnist_cnn(staged: dict, quick: bool, seed: int, run_id: str) -> dict:
             "epochs": config.epochs, "train_seconds": round(trained.train_seconds, 1)}
 
 
-@task(name="train-mnist-baseline", task_run_name="train-mnist[{model}]")
+@task(name="train-mnist-baseline", task_run_name="train-mnist[{model}]", cache_policy=CACHED_ACROSS_RUNS)
 def train_mnist_baseline(staged: dict, model: str, quick: bool, seed: int, run_id: str) -> dict:
     """Fit one scikit-learn baseline on the pixels; save it with joblib."""
     from cinepipe.mnist import models
