@@ -11,7 +11,7 @@ from prefect.tasks import exponential_backoff
 from cinepipe.errors import TransientHTTPError
 from cinepipe.hashing import content_dir, content_key, fingerprint_path
 
-__all__ = ["CACHED", "CACHED_ACROSS_RUNS", "content_dir", "content_key", "fingerprint_path", "retry_transient"]
+__all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "content_dir", "content_key", "fingerprint_path", "retry_transient"]
 
 
 
@@ -49,6 +49,15 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     except Exception:
         return False
     return False
+
+
+# the decorations of every step that talks to the network: backoff with jitter, transient errors only
+NETWORK = {
+    "retries": NETWORK_RETRIES,
+    "retry_delay_seconds": NETWORK_RETRY_DELAYS,
+    "retry_jitter_factor": NETWORK_JITTER,
+    "retry_condition_fn": retry_transient,
+}
 
 
 def step_key(fn: Any, *inputs: Any) -> str:

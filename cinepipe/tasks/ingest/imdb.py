@@ -16,13 +16,10 @@ from cinepipe.progress import download_bar
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import (
     CACHED,
-    NETWORK_JITTER,
-    NETWORK_RETRIES,
-    NETWORK_RETRY_DELAYS,
+    NETWORK,
     content_dir,
     content_key,
     fingerprint_path,
-    retry_transient,
     step_key,
 )
 
@@ -31,10 +28,7 @@ WORD_INDEX = "imdb_word_index.json"
 
 @task(
     name="fetch-imdb",
-    retries=NETWORK_RETRIES,
-    retry_delay_seconds=NETWORK_RETRY_DELAYS,
-    retry_jitter_factor=NETWORK_JITTER,
-    retry_condition_fn=retry_transient,
+    **NETWORK,
 )
 def fetch_imdb(source: str) -> dict:
     """Download (conditionally, cached under downloads/) or locate the source; checksum it."""

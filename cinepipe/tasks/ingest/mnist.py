@@ -17,12 +17,9 @@ from cinepipe.mnist import idx, sources, store, validate
 from cinepipe.settings import Settings, get_settings
 from cinepipe.tasks._common import (
     CACHED,
-    NETWORK_JITTER,
-    NETWORK_RETRIES,
-    NETWORK_RETRY_DELAYS,
+    NETWORK,
     content_dir,
     content_key,
-    retry_transient,
     step_key,
 )
 
@@ -48,10 +45,7 @@ def _download(base_url: str, stem: str, dest_dir: Path, settings: Settings) -> P
 
 @task(
     name="fetch-mnist",
-    retries=NETWORK_RETRIES,
-    retry_delay_seconds=NETWORK_RETRY_DELAYS,
-    retry_jitter_factor=NETWORK_JITTER,
-    retry_condition_fn=retry_transient,
+    **NETWORK,
 )
 def fetch_mnist(source: str, dataset: str) -> dict:
     """Download (cached under downloads/) or locate the four files and compare them with the

@@ -12,20 +12,14 @@ from cinepipe.progress import download_bar
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import (
     CACHED,
-    NETWORK_JITTER,
-    NETWORK_RETRIES,
-    NETWORK_RETRY_DELAYS,
-    retry_transient,
+    NETWORK,
     step_key,
 )
 
 
 @task(
     name="fetch-movielens",
-    retries=NETWORK_RETRIES,
-    retry_delay_seconds=NETWORK_RETRY_DELAYS,
-    retry_jitter_factor=NETWORK_JITTER,
-    retry_condition_fn=retry_transient,
+    **NETWORK,
 )
 def fetch_movielens(source: str) -> dict:
     """Download (conditionally) or locate a release; returns where it is and its content key."""

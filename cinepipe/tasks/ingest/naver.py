@@ -27,20 +27,11 @@ from cinepipe.naver.crawl import (
 from cinepipe.naver.scores_io import parse_score_list
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import (
-    NETWORK_JITTER,
-    NETWORK_RETRIES,
-    NETWORK_RETRY_DELAYS,
+    NETWORK,
     content_dir,
     fingerprint_path,
-    retry_transient,
 )
 
-NETWORK = {
-    "retries": NETWORK_RETRIES,
-    "retry_delay_seconds": NETWORK_RETRY_DELAYS,
-    "retry_jitter_factor": NETWORK_JITTER,
-    "retry_condition_fn": retry_transient,
-}
 PAGE_COLUMNS = [f.name for f in fields(MoviePage)] + ["crawl_status", "crawl_error"]
 
 
