@@ -45,6 +45,21 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     for layer in LAYER_ORDER:
         for path in sorted((root / layer).glob("ddl_*.sql")):
             con.execute(path.read_text())
+    _migrate(con)
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse made by an earlier version to the current DDL (each step runs once)."""
+    nullable = con.execute(
+        "select is_nullable from duckdb_columns() where database_name = current_database() "
+        "and table_name = 'movielens_ratings' and column_name = 'origin'"
+    ).fetchone()
+    if nullable and not nullable[0]:  # before: origin 'release' on every release row
+        con.execute("begin transaction")
+        con.execute("alter table movielens_ratings alter column origin drop not null")
+        con.execute("alter table movielens_ratings alter column origin drop default")
+        con.execute("update movielens_ratings set origin = null where origin = 'release'")
+        con.execute("commit")
 
 
 def lock_path(settings: Settings) -> Path:

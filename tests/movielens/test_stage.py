@@ -131,6 +131,26 @@ def test_a_failed_load_leaves_the_warehouse_as_it_was_and_a_rerun_converges(home
     assert per_dataset == {"ml-100k": 100_000, "ml-latest-small": 2_000}
 
 
+def test_a_warehouse_from_the_earlier_schema_is_migrated_and_reloads_cleanly(home, ml100k_dir):
+    # earlier versions wrote origin 'release' (NOT NULL) on every release row
+    home.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(home.warehouse_path)) as con:
+        con.execute(
+            "create table movielens_ratings (dataset varchar not null, user_id bigint not null, "
+            "movie_id bigint not null, rating double not null, rated_at timestamptz not null, "
+            "origin varchar not null default 'release', load_run_id varchar)")
+        con.execute("insert into movielens_ratings values "
+                    "('ml-100k', 1, 1, 3, '1998-01-01', 'release', 'old'), "
+                    "('ml-100k', 999, 1, 5, '2030-01-01', 'inbox:abc', 'old')")
+    release, sd, *_ = _stage(home, ml100k_dir)
+    _load(home, release, sd)
+    with warehouse.connect(home, read_only=True) as con:
+        origins = dict(con.execute(
+            "select coalesce(origin, 'release'), count(*) from movielens_ratings group by all").fetchall())
+    # the old release row was replaced by the new release, the inbox rating survived
+    assert origins == {"release": 100_000, "inbox:abc": 1}
+
+
 @pytest.mark.shared_data
 def test_real_ml_latest_small_loads_100836_ratings_and_9742_movies(home, shared_data):
     release, sd, _, checked, _ = _stage(home, shared_data / "ml-latest-small")
@@ -138,3 +158,31 @@ def test_real_ml_latest_small_loads_100836_ratings_and_9742_movies(home, shared_
     assert checked.rows_quarantined == 0
     assert result["rows"]["movielens_ratings"] == 100_836
     assert result["rows"]["movielens_movies"] == 9_742
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ([(1, 1), (1, 5), (2, 1), (2, 2), (3, 9)], True),
+        ([(1, 1), (1, 5), (1, 5), (2, 1)], False),  # a repeat right after itself
+        ([(1, 1), (1, 5), (2, 1), (1, 7)], False),  # unsorted: the caller counts instead
+        ([(1, 1), (2, 3), (2, 3)], False),  # a repeat across the batch boundary below
+        ([], True),
+    ],
+)
+def test_strictly_increasing_pairs_prove_uniqueness_across_batches(pairs, expected):
+    with duckdb.connect() as con:
+        con.execute("create table t (user_id bigint, movie_id bigint)")
+        if pairs:
+            con.executemany("insert into t values (?, ?)", pairs)
+        assert stage._pairs_strictly_increase(con, "t", batch_rows=2) is expected
+
+
+def test_an_unsorted_release_with_repeats_is_still_deduplicated(home, tmp_path):
+    root = tmp_path / "ml-latest-small"
+    root.mkdir()
+    (root / "movies.csv").write_text("movieId,title,genres\n1,A (1999),Drama\n2,B (2000),Comedy\n")
+    (root / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp\n2,1,4.0,900000000\n1,2,3.0,900000000\n2,1,5.0,900000200\n1,1,1.0,900000050\n")
+    release, sd, _, _, deduped = _stage(home, root)
+    assert deduped["superseded_ratings_dropped"] == 1 and deduped["rows_out"] == 3

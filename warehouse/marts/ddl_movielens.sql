@@ -5,8 +5,10 @@ create table if not exists movielens_ratings (
     movie_id bigint not null,
     rating double not null,           -- stars, 0.5-5.0 (ml-100k: whole stars 1-5)
     rated_at timestamptz not null,    -- UTC
-    origin varchar not null default 'release',  -- 'release', or 'inbox:<sha256>' for added ratings
-    load_run_id varchar
+    -- NULL for the release's own rows (a constant string on every row of a 25M-row release costs
+    -- a write; NULLs are free); 'inbox:<sha256>' for ratings added through the inbox
+    origin varchar,
+    load_run_id varchar               -- the run that applied an inbox rating; a release's run is in load_log
 );
 
 -- grain: one row per (dataset, movie_id)

@@ -1,7 +1,7 @@
 -- Replace one dataset's release rows with the staged release (attached as `stg`), in the
--- caller's transaction. Ratings added through the inbox (origin 'inbox:...') survive a reload:
+-- caller's transaction. Ratings added through the inbox (origin 'inbox:...'; release rows have origin NULL) survive a reload:
 -- for each (user, movie) the latest rating by timestamp wins, whichever origin it has.
-delete from movielens_ratings where dataset = $dataset and origin = 'release';
+delete from movielens_ratings where dataset = $dataset and origin is null;
 
 create or replace temp table kept_inbox as
 select user_id, movie_id, rated_at from movielens_ratings where dataset = $dataset;
@@ -12,8 +12,8 @@ where r.dataset = $dataset and r.user_id = f.user_id and r.movie_id = f.movie_id
     and r.rated_at < to_timestamp(f.rated_at_epoch_s)
     and exists (select 1 from kept_inbox);
 
-insert into movielens_ratings (dataset, user_id, movie_id, rating, rated_at, origin, load_run_id)
-select $dataset, f.user_id, f.movie_id, f.rating, to_timestamp(f.rated_at_epoch_s), 'release', $run_id
+insert into movielens_ratings (dataset, user_id, movie_id, rating, rated_at)
+select $dataset, f.user_id, f.movie_id, f.rating, to_timestamp(f.rated_at_epoch_s)
 from stg.final_ratings as f
 where not exists (select 1 from kept_inbox)
     or (f.user_id, f.movie_id) not in (
