@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cinepipe.imdb.columns import LABEL, MEMBER, REVIEW_ID, SPLIT, TEXT
+from cinepipe.imdb.columns import COPIES, LABEL, MEMBER, REVIEW_ID, SPLIT, TEXT
 from cinepipe.validation import check_frame, gx_validate
 
 SUITE = "imdb_reviews"
@@ -50,13 +50,18 @@ def check_reviews(reviews: pd.DataFrame) -> Checked:
 def dedupe_reviews(reviews: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int], dict[str, int]]:
     """Keep the first row (by member name) per (split, review id) and per (split, text).
 
+    A kept row's ``copies`` counts the reviews of its split with the same text and label, so a
+    score over the official split (all 25,000 test reviews) can still be computed from the kept
+    rows; a repeated text under the other label is dropped without counting (it contradicts).
+
     Returns the kept rows and, per split, how many repeated ids and repeated texts were dropped.
     """
     ordered = reviews.sort_values([SPLIT, MEMBER, REVIEW_ID], kind="stable")
     same_id = ordered.duplicated([SPLIT, REVIEW_ID])
     kept = ordered[~same_id]
     same_text = kept.duplicated([SPLIT, TEXT])
-    deduped = kept[~same_text].reset_index(drop=True)
+    copies = kept.groupby([SPLIT, TEXT, LABEL], sort=False)[REVIEW_ID].transform("size")
+    deduped = kept.assign(**{COPIES: copies.astype("int64")})[~same_text].reset_index(drop=True)
     return (
         deduped,
         {str(k): int(v) for k, v in ordered[same_id].groupby(SPLIT).size().items()},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cinepipe.imdb.columns import LABEL, REVIEW_ID, SPLIT, TEXT
+from cinepipe.imdb.columns import COPIES, LABEL, REVIEW_ID, SPLIT, TEXT
 from cinepipe.imdb.vocab import Vocabulary, build_vocabulary, encode, pack, tokenize
 
 PART = "part"
@@ -28,15 +28,18 @@ def split_parts(reviews: pd.DataFrame, seed: int, max_per_split: int | None = No
             n_val = round(len(rows) * VAL_FRACTION)
             part[:] = "fit"
             part[:n_val] = "val"
+        copies = rows[COPIES].to_numpy() if COPIES in rows else np.ones(len(rows), dtype=np.int64)
         frames.append(pd.DataFrame({REVIEW_ID: rows[REVIEW_ID].to_numpy(), PART: part,
-                                    LABEL: rows[LABEL].to_numpy(), TEXT: rows[TEXT].to_numpy()}))
+                                    LABEL: rows[LABEL].to_numpy(), TEXT: rows[TEXT].to_numpy(),
+                                    COPIES: copies}))
     return pd.concat(frames, ignore_index=True)
 
 
 def encode_parts(parts: pd.DataFrame) -> tuple[Vocabulary, dict[str, np.ndarray]]:
     """Vocabulary from the training reviews (fit + val) only; every part encoded with it.
 
-    Returns the vocabulary and arrays ``<part>_flat``, ``<part>_offsets``, ``<part>_labels``.
+    Returns the vocabulary and arrays ``<part>_flat``, ``<part>_offsets``, ``<part>_labels`` and
+    ``<part>_copies`` (how many official reviews each row stands for: the weights of a test score).
     """
     tokens = [tokenize(t) for t in parts[TEXT]]
     is_train = parts[PART].isin(["fit", "val"]).to_numpy()
@@ -48,4 +51,5 @@ def encode_parts(parts: pd.DataFrame) -> tuple[Vocabulary, dict[str, np.ndarray]
         flat, offsets = pack([encode(t, index) for t, m in zip(tokens, mask, strict=True) if m])
         arrays[f"{part}_flat"], arrays[f"{part}_offsets"] = flat, offsets
         arrays[f"{part}_labels"] = parts.loc[mask, LABEL].to_numpy(dtype=np.int64)
+        arrays[f"{part}_copies"] = parts.loc[mask, COPIES].to_numpy(dtype=np.int64)
     return vocab, arrays

@@ -46,6 +46,28 @@ def test_duplicate_texts_within_a_split_are_dropped_and_counted():
     assert checked.duplicate_ids == {"test": 1}
     assert len(checked.good) == 3
     assert checked.good.groupby(["split", "review_id"]).size().max() == 1
+    copies = dict(zip(checked.good["split"] + "/" + checked.good["text"], checked.good["copies"], strict=True))
+    assert copies == {"train/same words": 2, "test/same words": 1, "test/other words": 1}
+
+
+def test_copies_weight_a_score_over_the_whole_official_split():
+    from cinepipe.imdb.baselines import accuracy
+    from cinepipe.imdb.prepare import encode_parts, split_parts
+
+    checked = check_reviews(_frame([
+        _row("pos_0", "test", 1, 9, "loved it"),
+        _row("pos_1", "test", 1, 9, "loved it"),
+        _row("pos_2", "test", 1, 9, "loved it"),
+        _row("neg_0", "test", 0, 2, "hated it"),
+        _row("neg_1", "train", 0, 2, "dull"),
+        _row("pos_3", "train", 1, 8, "great"),
+    ]))
+    _, arrays = encode_parts(split_parts(checked.good, seed=0))
+    labels, copies = arrays["test_labels"], arrays["test_copies"]
+    assert int(copies.sum()) == 4  # four official test reviews, two distinct texts
+    always_negative = (labels * 0).astype(float)
+    assert accuracy(labels, always_negative, copies) == 0.25  # wrong on the three copies
+    assert accuracy(labels, always_negative) == 0.5  # what scoring distinct texts alone would say
 
 
 def test_gx_report_passes_on_good_rows():

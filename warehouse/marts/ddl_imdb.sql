@@ -9,5 +9,7 @@ create table if not exists imdb_reviews (
     member varchar,                   -- archive member or array entry the review came from
     source_uri varchar,               -- the --source given (URL or path)
     source_sha256 varchar,            -- checksum of the archive (or directory fingerprint)
-    load_run_id varchar
+    load_run_id varchar,
+    copies integer not null default 1  -- reviews of the split with this text and label (duplicates dropped)
 );
+alter table imdb_reviews add column if not exists copies integer default 1;  -- warehouses made before it

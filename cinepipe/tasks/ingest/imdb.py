@@ -10,7 +10,7 @@ from prefect import task
 from cinepipe import warehouse
 from cinepipe.download import fetch, is_remote, local_path, sha256_file
 from cinepipe.errors import LayoutError
-from cinepipe.imdb.columns import REVIEW_COLUMNS, SOURCE, TABLE
+from cinepipe.imdb.columns import LOADED_COLUMNS, SOURCE, TABLE
 from cinepipe.imdb.sources import read_reviews
 from cinepipe.progress import download_bar
 from cinepipe.settings import get_settings
@@ -70,7 +70,7 @@ def read_imdb(fetched: dict) -> dict:
 def load_imdb(validated: dict, fetched: dict, dataset: str, run_id: str) -> dict:
     """Replace the source's rows of ``imdb_reviews`` and record its quarantine, in one transaction."""
     settings = get_settings()
-    good = pd.read_parquet(Path(validated["dir"]) / "good.parquet")[REVIEW_COLUMNS]
+    good = pd.read_parquet(Path(validated["dir"]) / "good.parquet")[LOADED_COLUMNS]
     bad = pd.read_parquet(Path(validated["dir"]) / "quarantined.parquet")
     rows = good.assign(source_uri=fetched["source"], source_sha256=fetched["sha256"], load_run_id=run_id)
     with warehouse.transaction(settings) as con:
