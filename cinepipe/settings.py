@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # models and exports
     top_n: int = Field(10, ge=1, description="Length of each recommendation list.")
     cold_start_min_ratings: int = Field(5, ge=0, description="Fewer ratings: popularity list.")
+    topn_users_per_task: int = Field(
+        50_000, ge=1, description="Users per top-N scoring task (parts run in parallel on the task runner)."
+    )
     quick: bool = Field(False, description="Fewer epochs and rows, for tests and the sample run.")
     seed: int = 42
     retrain_fraction: float = Field(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
-from cinepipe.recsys.registry import RANKING_MODELS, RATING_MODELS
+from cinepipe.recsys.registry import LARGE_EXPORT_MODEL, RANKING_MODELS, RATING_MODELS, too_large
 from cinepipe.recsys.splits import ML100K_U1, RANDOM_70_30, STRATIFIED_75_25
 from cinepipe.runtime import task_runner
 from cinepipe.settings import get_settings
@@ -12,7 +12,7 @@ from cinepipe.tasks.evaluate.movielens import (
     evaluate_movielens,
     record_movielens_metrics,
 )
-from cinepipe.tasks.export.movielens import export_recommendations
+from cinepipe.tasks.export.movielens import export_parts, export_recommendations, score_recommendations
 from cinepipe.tasks.ingest.movielens import fetch_movielens, parse_movielens
 from cinepipe.tasks.train.movielens import train_movielens
 from cinepipe.tasks.transform.movielens import dedupe_movielens, load_movielens
@@ -54,13 +54,25 @@ def ingest_movielens_flow(source: str) -> dict:
 
 @flow(name="movielens", flow_run_name="movielens", task_runner=task_runner())
 def movielens_flow(source: str, models: list[str] | None = None, quick: bool = False) -> dict:
-    """The whole branch on one release; ``models`` limits which models are evaluated."""
+    """The whole branch on one release; ``models`` limits which models are evaluated.
+
+    Without ``models``, the models whose dense matrices would not fit this release's size are left
+    out (logged and listed under ``skipped_models``); naming one in ``models`` runs it regardless.
+    """
     settings = get_settings()
     ingested = ingest_movielens_flow(source)
     dataset = ingested["dataset"]
     snapshot = snapshot_movielens(dataset, ingested["stage_dir"])
-    rating_models = [m for m in RATING_MODELS if models is None or m in models]
-    ranking_models = [m for m in RANKING_MODELS if models is None or m in models]
+    skipped: dict[str, str] = {}
+    if models is None:
+        for name in (*RATING_MODELS, *RANKING_MODELS):
+            if reason := too_large(name, snapshot["n_users"], snapshot["n_movies"]):
+                skipped[name] = reason
+                get_run_logger().warning("movielens[%s]: %s left out: %s", dataset, name, reason)
+    rating_models = [m for m in RATING_MODELS if (models is None or m in models) and m not in skipped]
+    ranking_models = [m for m in RANKING_MODELS if (models is None or m in models) and m not in skipped]
+    if "ease" in skipped:  # the lists then come from MF: judge it as a ranking model too
+        ranking_models.append(LARGE_EXPORT_MODEL)
     protocols = [(RANDOM_70_30, rating_models), (STRATIFIED_75_25, ranking_models)]
     if snapshot["has_u1"]:  # the official split: the baselines and the strongest models only
         protocols.append((ML100K_U1, [m for m in rating_models if m in U1_MODELS]))
@@ -70,9 +82,14 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
     ]
     metrics = record_movielens_metrics([f.result() for f in futures], dataset)
     trained = train_movielens(snapshot, quick, settings.seed)
-    exported = export_recommendations(trained, snapshot)
+    scored = [
+        score_recommendations.submit(trained, snapshot, first, last, settings.top_n, settings.cold_start_min_ratings)
+        for first, last in export_parts(snapshot)
+    ]
+    exported = export_recommendations(trained, snapshot, [s.result() for s in scored])
     return {
         **{k: v for k, v in ingested.items() if k != "stage_dir"},
         "metrics": {f"{m['model']}/{m['protocol']}/{m['metric']}": round(m["value"], 4) for m in metrics},
         "exports": exported,
+        "skipped_models": skipped,
     }

@@ -11,6 +11,7 @@ from prefect.runtime import flow_run
 from cinepipe import runtime
 from cinepipe.errors import CinepipeError
 from cinepipe.flows.incremental import update_movielens
+from cinepipe.ops import skip
 from cinepipe.ops.locks import run_lock
 from cinepipe.ops.sources import nightly_sources
 from cinepipe.settings import get_settings
@@ -48,8 +49,18 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
             if not sources:
                 logger.warning("no branch is configured: set CINEPIPE_*_SOURCE or pass --sample")
             for branch, run_branch in sources.items():
+                params = {"quick": quick, "sample": sample}
+                before = skip.fingerprint(settings, branch, run_branch.source, params)
+                if last := skip.unchanged_since(settings, branch, before):
+                    logger.info("%s: source, code, settings and loads unchanged since run %s (%s): skipped",
+                                branch, last["run_id"], last["finished_at"])
+                    results[branch] = {**last["summary"], "skipped": f"unchanged since run {last['run_id']}"}
+                    continue
                 try:
                     results[branch] = run_branch(quick)
+                    # after the run: the fingerprint includes the loads the branch just made
+                    skip.remember(settings, branch, skip.fingerprint(settings, branch, run_branch.source, params),
+                                  run_id, results[branch])
                 except Exception as exc:  # one branch's bad input must not stop the others
                     logger.error("branch %s failed: %s", branch, exc)
                     failed[branch] = f"{type(exc).__name__}: {exc}"

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cinepipe import warehouse
@@ -17,13 +18,52 @@ LIST_COLUMNS = ["run_id", "dataset", "user_id", "rank", "movie_id", "title", "sc
 
 
 def titled_lists(model: RatingModel, ratings: pd.DataFrame, movies: pd.DataFrame, *, n: int,
-                 cold_start_min_ratings: int, users: Sequence[int] | None = None) -> pd.DataFrame:
+                 cold_start_min_ratings: int, users: Sequence[int] | None = None,
+                 popularity: np.ndarray | None = None) -> pd.DataFrame:
     """Top-``n`` per user (rank 1 first) with titles; the user's rated movies are never listed."""
     lists = top_n(model, ratings, n, users=None if users is None else pd.unique(pd.Series(users)),
-                  cold_start_min_ratings=cold_start_min_ratings)
+                  cold_start_min_ratings=cold_start_min_ratings, popularity=popularity)
     titles = movies.set_index("movie_id")["title"]
     lists["title"] = lists["movie_id"].map(titles)
     return lists
+
+
+def user_parts(users: np.ndarray, users_per_part: int) -> list[tuple[int, int]]:
+    """Contiguous (first, last) raw user id ranges of at most ``users_per_part`` users each.
+
+    ``users`` is sorted (a model's index); ranges keep a part's ratings together in the snapshot,
+    which is ordered by user, so a part reads only its own row groups.
+    """
+    if len(users) == 0:
+        return []
+    n_parts = -(-len(users) // max(users_per_part, 1))
+    return [(int(chunk[0]), int(chunk[-1])) for chunk in np.array_split(users, n_parts) if len(chunk)]
+
+
+def read_part_ratings(snapshot_dir: str | Path, first: int, last: int) -> pd.DataFrame:
+    """The snapshot's ratings of users ``first``..``last`` (row groups outside are skipped)."""
+    return pd.read_parquet(Path(snapshot_dir) / "ratings.parquet", columns=["user_id", "movie_id", "rating"],
+                           filters=[("user_id", ">=", first), ("user_id", "<=", last)])
+
+
+def snapshot_users(snapshot_dir: str | Path) -> np.ndarray:
+    """Every user id of the snapshot, sorted."""
+    import duckdb
+
+    path = str(Path(snapshot_dir) / "ratings.parquet").replace("'", "''")
+    with duckdb.connect() as con:
+        return con.execute(f"select distinct user_id from read_parquet('{path}') order by 1").fetchnumpy()["user_id"]
+
+
+def movie_popularity(snapshot_dir: str | Path, items: np.ndarray) -> np.ndarray:
+    """Ratings per movie of the whole snapshot, in the order of ``items`` (0 for a movie no one rated)."""
+    import duckdb
+
+    path = str(Path(snapshot_dir) / "ratings.parquet").replace("'", "''")
+    with duckdb.connect() as con:
+        counts = con.execute(f"select movie_id, count(*) as n from read_parquet('{path}') group by movie_id").fetchnumpy()
+    lookup = pd.Series(counts["n"], index=counts["movie_id"])
+    return lookup.reindex(items, fill_value=0).to_numpy(dtype=np.float64)
 
 
 def write_lists(settings: Settings, lists: pd.DataFrame, *, dataset: str, run_id: str, model_key: str,

@@ -21,11 +21,12 @@ def snapshot_ratings(settings: Settings, dataset: str) -> dict:
     """Write ``cache/snapshots/movielens/<dataset>/<key>/`` (ratings, movies, u1 split when present).
 
     Returns:
-        ``{"dir", "key", "dataset", "n_ratings", "has_u1"}``.
+        ``{"dir", "key", "dataset", "n_ratings", "n_users", "n_movies", "has_u1"}``.
     """
     with warehouse.connect(settings, read_only=True) as con:
-        n, fingerprint = con.execute(
-            "select count(*), coalesce(sum(hash(user_id, movie_id, rating, rated_at)), 0)::varchar"
+        n, fingerprint, n_users, n_movies = con.execute(
+            "select count(*), coalesce(sum(hash(user_id, movie_id, rating, rated_at)), 0)::varchar,"
+            " count(distinct user_id), count(distinct movie_id)"
             " from movielens_ratings where dataset = ?", [dataset]).fetchone()
         movies_fp = con.execute(
             "select coalesce(sum(hash(movie_id, title, year)), 0)::varchar from movielens_movies where dataset = ?",
@@ -46,7 +47,8 @@ def snapshot_ratings(settings: Settings, dataset: str) -> dict:
                 f"to '{out / 'movies.parquet'}' (format parquet)", [dataset])
             (out / "ratings.tmp").replace(out / "ratings.parquet")
     has_u1 = (out / "u1.parquet").exists()
-    return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": int(n), "has_u1": has_u1}
+    return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": int(n), "n_users": int(n_users),
+            "n_movies": int(n_movies), "has_u1": has_u1}
 
 
 def attach_u1(snapshot: dict, stage_dir: Path) -> dict:

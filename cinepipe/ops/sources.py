@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 
 from cinepipe.settings import Settings
 
-BranchRun = Callable[[bool], dict]
+
+@dataclass(frozen=True)
+class BranchRun:
+    """One branch of a nightly run: its input and how to run it (``quick`` -> summary)."""
+
+    source: str
+    run: Callable[[bool], dict]
+
+    def __call__(self, quick: bool) -> dict:
+        return self.run(quick)
 
 
 def _movielens(source: str) -> BranchRun:
@@ -16,7 +26,7 @@ def _movielens(source: str) -> BranchRun:
 
         return movielens_flow(source=source, quick=quick)
 
-    return run
+    return BranchRun(source, run)
 
 
 def _imdb(source: str) -> BranchRun:
@@ -25,7 +35,7 @@ def _imdb(source: str) -> BranchRun:
 
         return imdb_flow(source=source, quick=quick)
 
-    return run
+    return BranchRun(source, run)
 
 
 def _mnist(source: str, dataset: str) -> BranchRun:
@@ -34,7 +44,7 @@ def _mnist(source: str, dataset: str) -> BranchRun:
 
         return mnist_flow(source=source, dataset=dataset, quick=quick)
 
-    return run
+    return BranchRun(source, run)
 
 
 def _naver(scores: str) -> BranchRun:
@@ -43,7 +53,7 @@ def _naver(scores: str) -> BranchRun:
 
         return naver_flow(scores=scores, quick=quick)
 
-    return run
+    return BranchRun(scores, run)
 
 
 @contextmanager

@@ -55,6 +55,25 @@ def build(name: str, seed: int = 42, quick: bool = False) -> SavableModel:
     return MODELS[name](seed, quick)
 
 
+def too_large(name: str, n_users: int, n_items: int) -> str | None:
+    """Why ``name`` cannot be fitted on ``n_users`` x ``n_items`` in memory, or None when it can.
+
+    The dense models (item kNN, EASE, AutoRec) hold item x item or user x item matrices; at ml-25m
+    size (162k users, 62k movies) they would need tens of GiB, so the branch leaves them out
+    there and says so, and the streaming models (biases, Keras MF) carry on.
+    """
+    if name == "item_knn" and n_items > ItemKNN().params.max_items:
+        return f"{n_items:,} movies exceed item kNN's limit of {ItemKNN().params.max_items:,}"
+    if name == "ease" and n_items > EASEParams().max_items:
+        return f"{n_items:,} movies exceed EASE's limit of {EASEParams().max_items:,}"
+    if name in ("i_autorec", "u_autorec") and n_users * n_items > AutoRecParams().max_cells:
+        return f"{n_users:,} users x {n_items:,} movies exceed AutoRec's dense limit of {AutoRecParams().max_cells:,} cells"
+    if name == "blend":
+        reasons = [r for m in BlendParams().members if (r := too_large(m, n_users, n_items))]
+        return f"its members do not fit: {'; '.join(reasons)}" if reasons else None
+    return None
+
+
 def export_model_for(n_items: int) -> str:
     """The ranking model to export lists with for a catalogue of ``n_items`` movies."""
     return EXPORT_MODEL if n_items <= EASEParams().max_items else LARGE_EXPORT_MODEL

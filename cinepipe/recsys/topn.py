@@ -96,6 +96,7 @@ def top_n(
     users: np.ndarray | None = None,
     cold_start_min_ratings: int = 5,
     max_block_cells: int = DEFAULT_BLOCK_CELLS,
+    popularity: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Top-``n`` lists from a fitted model, never recommending what a user rated in ``train``.
 
@@ -106,6 +107,8 @@ def top_n(
         users: raw user ids to rank for (default: every user in ``train``); unknown ids get cold-start lists.
         cold_start_min_ratings: users with fewer training ratings get the popularity list.
         max_block_cells: bound on scores held at once (users per block x movies).
+        popularity: ratings per movie (the model's item order) for the cold-start lists; default
+            counted from ``train`` (pass it when ``train`` holds only the listed users' ratings).
 
     Returns:
         One row per (user, rank): user_id, rank (1 first), movie_id, score, cold_start, model.
@@ -125,16 +128,19 @@ def top_n(
     ]
     if not warm.all():
         frames.append(
-            _popular_lists(rated, raw_users[~warm], dense[~warm], index.items, n, cold_start_min_ratings)
+            _popular_lists(rated, raw_users[~warm], dense[~warm], index.items, n, cold_start_min_ratings,
+                           popularity)
         )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TOP_N_COLUMNS)
 
 
 def _popular_lists(
-    rated: sparse.csr_matrix, users: np.ndarray, dense: np.ndarray, items: np.ndarray, n: int, max_rated: int
+    rated: sparse.csr_matrix, users: np.ndarray, dense: np.ndarray, items: np.ndarray, n: int, max_rated: int,
+    popularity: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Most-rated movies for cold-start users, minus the few they rated (``dense`` -1: unknown user)."""
-    popularity = np.asarray(rated.sum(axis=0)).ravel()
+    if popularity is None:
+        popularity = np.asarray(rated.sum(axis=0)).ravel()
     # a cold user rated fewer than max_rated movies, so the top n + max_rated always hold n unrated ones
     candidates = np.argsort(-popularity, kind="stable")[: n + max(max_rated, 0)]
     padded = sparse.vstack([rated, sparse.csr_matrix((1, rated.shape[1]))]).tocsr()  # last row: nobody

@@ -41,3 +41,12 @@ create table if not exists inbox_files (
     processed_run_id varchar,
     processed_at timestamptz
 );
+
+-- grain: one row per completed branch of a nightly run, with the fingerprint of what it read
+create table if not exists branch_runs (
+    branch varchar not null,          -- movielens, imdb, mnist, fashion-mnist
+    fingerprint varchar not null,     -- source content, code, settings, parameters, load history
+    run_id varchar not null,
+    finished_at timestamptz not null,
+    summary varchar                   -- JSON: the branch's result, shown again when it is skipped
+);

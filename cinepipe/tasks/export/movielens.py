@@ -2,26 +2,59 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from cinepipe import warehouse
 from cinepipe.movielens.export import (
     example_markdown,
+    movie_popularity,
     read_movies,
+    read_part_ratings,
+    snapshot_users,
     titled_lists,
+    user_parts,
     write_lists,
 )
-from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.persist import load_model
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import slug
+from cinepipe.tasks._common import CACHED, content_dir, slug, step_key
 from cinepipe.tasks.train.movielens_refresh import remember_model
 
 
+def export_parts(snapshot: dict) -> list[tuple[int, int]]:
+    """The user ranges the lists are scored in, one task each (in parallel on the task runner)."""
+    return user_parts(snapshot_users(snapshot["dir"]), get_settings().topn_users_per_task)
+
+
+@task(name="score-recommendations", cache_policy=CACHED,
+      task_run_name="score-recommendations[{trained[dataset]}:{first}-{last}]")
+def score_recommendations(trained: dict, snapshot: dict, first: int, last: int, top_n: int,
+                          cold_start_min_ratings: int) -> str:
+    """Top-N lists of the users ``first``..``last``, written to a Parquet part; returns its path.
+
+    A part reads only its users' ratings; the cold-start lists use the whole snapshot's popularity.
+    """
+    key = step_key(score_recommendations, trained["key"], snapshot["key"], first, last, top_n, cold_start_min_ratings)
+    out = content_dir(get_settings().staging_dir / "movielens" / "lists", key)
+    model = load_model(trained["dir"])
+    ratings = read_part_ratings(snapshot["dir"], first, last)
+    lists = titled_lists(model, ratings, read_movies(snapshot["dir"]),
+                         n=top_n, cold_start_min_ratings=cold_start_min_ratings, users=ratings["user_id"].unique(),
+                         popularity=movie_popularity(snapshot["dir"], model.index.items))
+    lists.to_parquet(out / "lists.parquet", index=False)
+    return str(out / "lists.parquet")
+
+
 @task(name="export-recommendations", task_run_name="export-recommendations[{trained[dataset]}]")
-def export_recommendations(trained: dict, snapshot: dict) -> dict:
-    """Write every user's list; a no-op when the lists of this very model are already out."""
+def export_recommendations(trained: dict, snapshot: dict, parts: list[str] | None = None) -> dict:
+    """Write every user's list from the scored ``parts``; a no-op when this model's lists are out.
+
+    Without ``parts`` (the incremental flow's full retrain) the lists are scored here, in one go.
+    """
     settings = get_settings()
     dataset = trained["dataset"]
     with warehouse.connect(settings) as con:
@@ -30,9 +63,10 @@ def export_recommendations(trained: dict, snapshot: dict) -> dict:
             if n:
                 remember_model(trained)
                 return {"skipped": True, "rows": n}
-    model = load_model(trained["dir"])
-    lists = titled_lists(model, read_ratings(snapshot), read_movies(snapshot["dir"]), n=settings.top_n,
-                         cold_start_min_ratings=settings.cold_start_min_ratings)
+    if parts is None:
+        parts = [score_recommendations.fn(trained, snapshot, first, last, settings.top_n, settings.cold_start_min_ratings)
+                 for first, last in export_parts(snapshot)]
+    lists = pd.concat([pd.read_parquet(Path(p)) for p in parts], ignore_index=True)
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=trained["key"])
     remember_model(trained)
     create_markdown_artifact(example_markdown(lists, dataset), key=f"recommendations-{slug(dataset)}",

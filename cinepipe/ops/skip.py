@@ -1,0 +1,89 @@
+"""Skip a whole branch on a night when nothing it depends on has changed.
+
+Every task is cached already, but a branch of a dozen cached tasks still costs Prefect a few
+seconds of bookkeeping each night. So a branch that completes remembers a fingerprint of what it
+read: its source (file contents), our code, suites and SQL, the settings, its parameters, and the
+warehouse's load history of its tables (release loads and applied inbox files). The next night
+compares before it starts; equal means every task would be a cache hit, so the branch is skipped
+and the run says so. A source behind a URL is never skipped here: only the download's conditional
+GET can tell whether it changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from cinepipe import warehouse
+from cinepipe.contracts import schemas_dir, warehouse_sql_dir
+from cinepipe.hashing import content_key, fingerprint_path
+from cinepipe.settings import Settings
+
+# the load_log tables whose history a branch's results depend on (inbox files: movielens only)
+BRANCH_TABLES = {
+    "movielens": ("movielens_ratings", "movielens_movies", "movielens_tags", "recommendations"),
+    "imdb": ("imdb_reviews",),
+    "mnist": ("mnist_images",),
+    "fashion-mnist": ("mnist_images",),
+}
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """sha256 over our Python code, the suites and the warehouse SQL."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for root in (package, schemas_dir(), warehouse_sql_dir()):
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".json", ".sql")):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _local(source: str) -> Path | None:
+    if "://" in source and not source.startswith("file://"):
+        return None
+    path = Path(source.removeprefix("file://")).expanduser()
+    return path if path.exists() else None
+
+
+def fingerprint(settings: Settings, branch: str, source: str, params: dict) -> str | None:
+    """What the branch's results depend on, as one key; None when it cannot be known up front."""
+    path = _local(source)
+    if branch not in BRANCH_TABLES or path is None or not settings.warehouse_path.exists():
+        return None
+    tables = list(BRANCH_TABLES[branch])
+    with warehouse.connect(settings, read_only=True) as con:
+        history = con.execute(
+            "select table_name, partition_key, content_key, rows_loaded from load_log"
+            " where list_contains(?, table_name) order by all", [tables]).fetchall()
+        inbox = con.execute(
+            "select content_sha256, processed_run_id from inbox_files order by all").fetchall() if branch == "movielens" else []
+    config = settings.model_dump(mode="json", exclude={"naver_client_secret", "naver_client_id"})
+    return content_key(code_version(), branch, params, config, fingerprint_path(path), history, inbox)
+
+
+def unchanged_since(settings: Settings, branch: str, key: str | None) -> dict | None:
+    """The last completed run of ``branch`` whose fingerprint was ``key``, if it was the last one."""
+    if key is None:
+        return None
+    with warehouse.connect(settings, read_only=True) as con:
+        row = con.execute(
+            "select fingerprint, run_id, finished_at, summary from branch_runs where branch = ?"
+            " order by finished_at desc limit 1", [branch]).fetchone()
+    if row is None or row[0] != key:
+        return None
+    return {"run_id": row[1], "finished_at": str(row[2]), "summary": json.loads(row[3])}
+
+
+def remember(settings: Settings, branch: str, key: str | None, run_id: str, summary: dict) -> None:
+    """Record a completed branch run with the fingerprint of what it left behind."""
+    if key is None:
+        return
+    with warehouse.transaction(settings) as con:
+        con.execute(
+            "insert into branch_runs (branch, fingerprint, run_id, finished_at, summary) values (?, ?, ?, ?, ?)",
+            [branch, key, run_id, datetime.now(UTC), json.dumps(summary, default=str)])

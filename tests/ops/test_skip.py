@@ -1,0 +1,61 @@
+"""Branch-level skipping: a branch is skipped only when nothing it read has changed."""
+
+from __future__ import annotations
+
+from cinepipe import warehouse
+from cinepipe.ops import skip
+
+
+def _warehouse(home):
+    with warehouse.connect(home):
+        pass
+
+
+def _log(home, table, key):
+    with warehouse.transaction(home) as con:
+        warehouse.log_load(con, run_id="r", table_name=table, partition_key="d", content_key=key, rows_loaded=1)
+
+
+def test_fingerprint_follows_the_source_the_loads_and_the_parameters(home, tmp_path):
+    _warehouse(home)
+    source = tmp_path / "release"
+    source.mkdir()
+    (source / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.0,900000000\n")
+    first = skip.fingerprint(home, "movielens", str(source), {"quick": True})
+    assert first == skip.fingerprint(home, "movielens", str(source), {"quick": True})
+    assert first != skip.fingerprint(home, "movielens", str(source), {"quick": False})
+    _log(home, "naver_scores", "n1")  # another branch's load changes nothing here
+    assert skip.fingerprint(home, "movielens", str(source), {"quick": True}) == first
+    _log(home, "movielens_ratings", "k1")
+    after_load = skip.fingerprint(home, "movielens", str(source), {"quick": True})
+    assert after_load != first
+    (source / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,5.0,900000000\n")
+    assert skip.fingerprint(home, "movielens", str(source), {"quick": True}) != after_load
+
+
+def test_an_applied_inbox_file_changes_the_movielens_fingerprint_only(home, tmp_path):
+    _warehouse(home)
+    source = tmp_path / "reviews.tar.gz"
+    source.write_bytes(b"not really a tarball")
+    before = {b: skip.fingerprint(home, b, str(source), {}) for b in ("movielens", "imdb")}
+    with warehouse.transaction(home) as con:
+        con.execute("insert into inbox_files (content_sha256, dataset, path, rows) values ('abc', 'd', 'p', 3)")
+    after = {b: skip.fingerprint(home, b, str(source), {}) for b in ("movielens", "imdb")}
+    assert after["movielens"] != before["movielens"] and after["imdb"] == before["imdb"]
+
+
+def test_urls_and_unknown_branches_are_never_skipped(home, tmp_path):
+    _warehouse(home)
+    assert skip.fingerprint(home, "movielens", "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip", {}) is None
+    assert skip.fingerprint(home, "naver", str(tmp_path), {}) is None
+    assert skip.unchanged_since(home, "movielens", None) is None
+
+
+def test_remembered_runs_are_matched_by_their_latest_fingerprint(home, tmp_path):
+    _warehouse(home)
+    skip.remember(home, "imdb", "k1", "run-1", {"metrics": {"nbsvm": 0.92}})
+    found = skip.unchanged_since(home, "imdb", "k1")
+    assert found["run_id"] == "run-1" and found["summary"] == {"metrics": {"nbsvm": 0.92}}
+    skip.remember(home, "imdb", "k2", "run-2", {})
+    assert skip.unchanged_since(home, "imdb", "k1") is None  # the latest run read something else
+    assert skip.unchanged_since(home, "mnist", "k2") is None
