@@ -66,16 +66,30 @@ def step_key(fn: Any, *inputs: Any) -> str:
     Returned by each task and passed to the next, so a change upstream (code, SQL, suites or
     data) changes every downstream cache key, not just the step that changed.
     """
-    import inspect
-
     from cinepipe.contracts import schemas_dir, warehouse_sql_dir
 
     return content_key(
-        inspect.getsource(inspect.unwrap(fn)),
+        _source(fn),
         fingerprint_path(schemas_dir()),
         fingerprint_path(warehouse_sql_dir()),
         *inputs,
     )
+
+
+def _source(fn: Any) -> str:
+    """The source of ``fn``, also where it arrived pickled (a Dask worker sees ``<dynamic-code>``):
+    then the same function is looked up by module and name in the installed package."""
+    import importlib
+    import inspect
+
+    fn = inspect.unwrap(getattr(fn, "fn", fn))  # a Prefect task or the plain function
+    try:
+        return inspect.getsource(fn)
+    except OSError:
+        found = importlib.import_module(fn.__module__)
+        for part in fn.__qualname__.split("."):
+            found = getattr(found, part)
+        return inspect.getsource(inspect.unwrap(getattr(found, "fn", found)))
 
 
 def slug(text: str) -> str:
