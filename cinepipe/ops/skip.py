@@ -57,9 +57,12 @@ def fingerprint(settings: Settings, branch: str, source: str, params: dict) -> s
         return None
     tables = list(BRANCH_TABLES[branch])
     with warehouse.connect(settings, read_only=True) as con:
+        # the two image branches share a table: each follows its own dataset's loads only
+        partition = branch if branch in ("mnist", "fashion-mnist") else None
         history = con.execute(
             "select table_name, partition_key, content_key, rows_loaded from load_log"
-            " where list_contains(?, table_name) order by all", [tables]).fetchall()
+            " where list_contains(?, table_name) and (? is null or partition_key = ?) order by all",
+            [tables, partition, partition]).fetchall()
         inbox = con.execute(
             "select content_sha256, processed_run_id from inbox_files order by all").fetchall() if branch == "movielens" else []
     config = settings.model_dump(mode="json", exclude={"naver_client_secret", "naver_client_id"})

@@ -59,3 +59,16 @@ def test_remembered_runs_are_matched_by_their_latest_fingerprint(home, tmp_path)
     skip.remember(home, "imdb", "k2", "run-2", {})
     assert skip.unchanged_since(home, "imdb", "k1") is None  # the latest run read something else
     assert skip.unchanged_since(home, "mnist", "k2") is None
+
+
+def test_the_image_branches_follow_their_own_dataset(home, tmp_path):
+    _warehouse(home)
+    source = tmp_path / "idx"
+    source.mkdir()
+    (source / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01")
+    before = {b: skip.fingerprint(home, b, str(source), {}) for b in ("mnist", "fashion-mnist")}
+    with warehouse.transaction(home) as con:
+        warehouse.log_load(con, run_id="r", table_name="mnist_images", partition_key="fashion-mnist",
+                           content_key="k", rows_loaded=70_000)
+    after = {b: skip.fingerprint(home, b, str(source), {}) for b in ("mnist", "fashion-mnist")}
+    assert after["mnist"] == before["mnist"] and after["fashion-mnist"] != before["fashion-mnist"]
