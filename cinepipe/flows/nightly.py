@@ -22,6 +22,15 @@ def _run_name() -> str:
     return f"nightly-{day}"
 
 
+def _fingerprint(branch: str, source: str, params: dict) -> str | None:
+    """The branch's skip fingerprint; None (run it) when it cannot be computed."""
+    try:
+        return skip.fingerprint(get_settings(), branch, source, params)
+    except Exception as exc:  # a skip that cannot be decided is a run, never a failed night
+        get_run_logger().warning("%s: cannot tell whether its inputs changed (%s); running it", branch, exc)
+        return None
+
+
 @flow(name="nightly", flow_run_name=_run_name)
 def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = None) -> dict:
     """Run each branch whose source is configured; a failed branch does not stop the others.
@@ -50,7 +59,7 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
                 logger.warning("no branch is configured: set CINEPIPE_*_SOURCE or pass --sample")
             for branch, run_branch in sources.items():
                 params = {"quick": quick, "sample": sample}
-                before = skip.fingerprint(settings, branch, run_branch.source, params)
+                before = _fingerprint(branch, run_branch.source, params)
                 if last := skip.unchanged_since(settings, branch, before):
                     logger.info("%s: source, code, settings and loads unchanged since run %s (%s): skipped",
                                 branch, last["run_id"], last["finished_at"])
@@ -59,7 +68,7 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
                 try:
                     results[branch] = run_branch(quick)
                     # after the run: the fingerprint includes the loads the branch just made
-                    skip.remember(settings, branch, skip.fingerprint(settings, branch, run_branch.source, params),
+                    skip.remember(settings, branch, _fingerprint(branch, run_branch.source, params),
                                   run_id, results[branch])
                 except Exception as exc:  # one branch's bad input must not stop the others
                     logger.error("branch %s failed: %s", branch, exc)
