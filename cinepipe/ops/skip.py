@@ -33,14 +33,13 @@ BRANCH_TABLES = {
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """sha256 over our Python code, the suites and the warehouse SQL."""
-    digest = hashlib.sha256()
+    """A key over our Python code (``.py`` only: bytecode caches come and go), the suites and the SQL."""
     package = Path(__file__).resolve().parents[1]
-    for root in (package, schemas_dir(), warehouse_sql_dir()):
-        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".json", ".sql")):
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return content_key(digest.hexdigest(), fingerprint_path(schemas_dir()), fingerprint_path(warehouse_sql_dir()))
 
 
 def _local(source: str) -> Path | None:
