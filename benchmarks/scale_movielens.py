@@ -1,10 +1,12 @@
 """The whole MovieLens branch at scale: time and peak memory, ml-latest-small beside a large release.
 
-    python benchmarks/scale_movielens.py [--ratings 25000000] [--release DIR] [--models a,b]
+    python benchmarks/scale_movielens.py [--ratings 25000000] [--release DIR] [--models a,b] [--new-ratings 10000]
 
 Runs `cinepipe run movielens` in a child process per release (a fresh CINEPIPE_HOME each), samples
 the peak resident memory of the whole process tree, and prints time and memory per million ratings
-so the growth is visible. Targets (issue 10): at most 30 minutes and 8 GiB for ml-25m size.
+so the growth is visible; then adds ``--new-ratings`` (10,000) to the large warehouse and times
+`cinepipe ratings add` + `cinepipe update` against the full run. Targets (issue 10): at most 30
+minutes and 8 GiB for ml-25m size; the incremental update under 5% of the full run.
 """
 
 from __future__ import annotations
@@ -23,12 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CINEPIPE_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
-def run_branch(release: Path, models: str | None) -> tuple[float, float]:
-    """Seconds and peak RSS (GiB, whole process tree) of one `cinepipe run movielens`."""
-    home = tempfile.mkdtemp(prefix="cinepipe-scale-")
-    cmd = [str(Path(sys.executable).with_name("cinepipe")), "run", "movielens", "--source", str(release)]
-    if models:
-        cmd += ["--models", models]
+def timed(cmd: list[str], home: str) -> tuple[float, float]:
+    """Seconds and peak RSS (GiB, whole process tree) of one cinepipe command on ``home``."""
     env = {**os.environ, "CINEPIPE_HOME": home}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -41,8 +39,41 @@ def run_branch(release: Path, models: str | None) -> tuple[float, float]:
             pass
         time.sleep(0.5)
     if proc.returncode != 0:
-        raise SystemExit(f"{release}: failed: {proc.stderr.read()[-2000:]}")
+        raise SystemExit(f"{' '.join(cmd[1:])}: failed: {proc.stderr.read()[-2000:]}")
     return time.perf_counter() - start, peak / 2**30
+
+
+def cinepipe(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("cinepipe")), *args]
+
+
+def run_branch(release: Path, models: str | None) -> tuple[float, float, str]:
+    """`cinepipe run movielens` on a fresh CINEPIPE_HOME: seconds, peak GiB and the home."""
+    home = tempfile.mkdtemp(prefix="cinepipe-scale-")
+    cmd = cinepipe("run", "movielens", "--source", str(release))
+    if models:
+        cmd += ["--models", models]
+    return (*timed(cmd, home), home)
+
+
+def new_ratings_file(home: str, n: int, seed: int = 7) -> Path:
+    """``n`` new ratings by existing users of existing movies (half stars, the last hour), as a CSV."""
+    import duckdb
+    import numpy as np
+    import pandas as pd
+
+    con = duckdb.connect(str(Path(home) / "warehouse" / "cinepipe.duckdb"), read_only=True)
+    users = con.execute("select distinct user_id from movielens_ratings").fetchnumpy()["user_id"]
+    movies = con.execute("select movie_id from movielens_movies").fetchnumpy()["movie_id"]
+    con.close()
+    rng = np.random.default_rng(seed)
+    draw = int(n * 1.05) + 10  # room for the few repeated pairs dropped below
+    new = pd.DataFrame({"user_id": rng.choice(users, draw), "movie_id": rng.choice(movies, draw),
+                        "rating": rng.choice(np.arange(1, 11) / 2, draw),
+                        "timestamp": int(time.time()) - rng.integers(0, 3600, draw)})
+    path = Path(home) / "new-ratings.csv"
+    new.drop_duplicates(["user_id", "movie_id"]).head(n).to_csv(path, index=False)
+    return path
 
 
 def main() -> None:
@@ -50,6 +81,8 @@ def main() -> None:
     parser.add_argument("--ratings", type=int, default=25_000_000)
     parser.add_argument("--release", type=Path, help="An existing large release (else one is generated).")
     parser.add_argument("--models", help="Comma-separated models to evaluate (default: the branch's set).")
+    parser.add_argument("--new-ratings", type=int, default=10_000,
+                        help="Then add this many new ratings to the large warehouse and time the update (0: skip).")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).parent))
     from make_synthetic_movielens import shape_for
@@ -66,9 +99,17 @@ def main() -> None:
         print(f"generated {args.ratings:,} ratings in {time.perf_counter() - start:.0f}s", flush=True)
     releases.append((big.name, big, args.ratings))
     for name, path, n in releases:
-        seconds, peak = run_branch(path, args.models)
+        seconds, peak, home = run_branch(path, args.models)
         print(f"{name:>20}: {n:>11,} ratings | {seconds / 60:6.1f} min | peak {peak:5.2f} GiB | "
               f"{seconds / (n / 1e6):7.1f} s and {peak / (n / 1e6):5.3f} GiB per million ratings", flush=True)
+    if args.new_ratings:  # on the last (largest) warehouse: the inbox and the incremental flow
+        added = new_ratings_file(home, args.new_ratings)
+        add_s, add_peak = timed(cinepipe("ratings", "add", str(added)), home)
+        update_s, update_peak = timed(cinepipe("update"), home)
+        inc = add_s + update_s
+        print(f"{'incremental':>20}: {args.new_ratings:>11,} new ratings on {name} | add {add_s:5.1f}s + update "
+              f"{update_s:6.1f}s = {inc:6.1f}s | peak {max(add_peak, update_peak):5.2f} GiB | "
+              f"{inc / seconds:6.1%} of the full run (target <= 5%)", flush=True)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     topn_users_per_task: int = Field(
         50_000, ge=1, description="Users per top-N scoring task (parts run in parallel on the task runner)."
     )
+    parallel_eval_max_ratings: int = Field(
+        5_000_000, ge=0,
+        description="Above this many ratings the evaluation protocols run one after another on the thread "
+                    "runner (each holds its own copy of the ratings); on Dask they stay parallel.",
+    )
     quick: bool = Field(False, description="Fewer epochs and rows, for tests and the sample run.")
     seed: int = 42
     retrain_fraction: float = Field(

@@ -76,11 +76,17 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
     protocols = [(RANDOM_70_30, rating_models), (STRATIFIED_75_25, ranking_models)]
     if snapshot["has_u1"]:  # the official split: the baselines and the strongest models only
         protocols.append((ML100K_U1, [m for m in rating_models if m in U1_MODELS]))
-    futures = [
-        evaluate_movielens.submit(snapshot, protocol, names, quick, settings.seed, settings.cold_start_min_ratings)
-        for protocol, names in protocols if names
-    ]
-    metrics = record_movielens_metrics([f.result() for f in futures], dataset)
+    # each protocol holds its own copy of the ratings and splits: past parallel_eval_max_ratings on one
+    # machine they run in turn (at 25M ratings two at once peaked at 9.7 GiB); workers of a Dask
+    # cluster have their own memory, so there they stay parallel
+    one_at_a_time = settings.task_runner == "thread" and snapshot["n_ratings"] > settings.parallel_eval_max_ratings
+    results = []
+    for protocol, names in protocols:
+        if names:
+            future = evaluate_movielens.submit(snapshot, protocol, names, quick, settings.seed,
+                                               settings.cold_start_min_ratings)
+            results.append(future.result() if one_at_a_time else future)
+    metrics = record_movielens_metrics([r if one_at_a_time else r.result() for r in results], dataset)
     trained = train_movielens(snapshot, quick, settings.seed)
     scored = [
         score_recommendations.submit(trained, snapshot, first, last, settings.top_n, settings.cold_start_min_ratings)

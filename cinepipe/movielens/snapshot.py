@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from cinepipe import warehouse
@@ -62,7 +63,16 @@ def attach_u1(snapshot: dict, stage_dir: Path) -> dict:
 
 
 def read_ratings(snapshot: dict) -> pd.DataFrame:
-    return pd.read_parquet(Path(snapshot["dir"]) / "ratings.parquet", columns=["user_id", "movie_id", "rating"])
+    """user_id, movie_id, rating; ids as int32 where they fit (half the memory of int64 at 25M rows)."""
+    ratings = pd.read_parquet(Path(snapshot["dir"]) / "ratings.parquet", columns=["user_id", "movie_id", "rating"])
+    return _compact_ids(ratings)
+
+
+def _compact_ids(ratings: pd.DataFrame) -> pd.DataFrame:
+    limits = np.iinfo(np.int32)
+    narrow = {c: np.int32 for c in ("user_id", "movie_id")
+              if len(ratings) and limits.min <= ratings[c].min() and ratings[c].max() <= limits.max}
+    return ratings.astype(narrow) if narrow else ratings
 
 
 def read_u1(snapshot: dict) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -126,3 +126,46 @@ def test_mf_partial_fit_learns_new_users_and_keeps_old_ones(planted):
     assert np.abs(after - before).mean() < 0.05  # old users barely move
     fallback = model.mu + model.b_item[model.index.item_idx(newcomer.movie_id.to_numpy())]
     assert not np.allclose(model.predict(newcomer.user_id.to_numpy(), newcomer.movie_id.to_numpy()), fallback)
+
+
+def test_mf_large_profile_learns_the_planted_pattern(planted, monkeypatch):
+    """The ml-25m profile (sparse Adagrad, no refit), forced on the planted set with batches its size."""
+    from cinepipe.recsys.mf import LARGE_PROFILE, MatrixFactorization, MFParams
+
+    monkeypatch.setitem(LARGE_PROFILE, "batch_size", 128)
+    monkeypatch.setitem(LARGE_PROFILE, "max_epochs", 10)
+    train, test = planted
+    params = MFParams(large_ratings=1_000, seed=3)
+    assert params.for_size(999) == params
+    model = MatrixFactorization(params).fit(train)
+    assert model.params.optimizer == "sparse-adagrad" and not model.params.refit
+    assert model.params.batch_size == 128
+    biases = rating_metrics(build("biases").fit(train), test, ["rmse"])["rmse"]
+    assert rating_metrics(model, test, ["rmse"])["rmse"] < 0.9 * biases
+
+
+def test_sparse_adagrad_step_leaves_unused_rows_alone():
+    from cinepipe.recsys.mf import MFParams, _build_network
+
+    net = _build_network(50, 40, 3.5, MFParams(optimizer="sparse-adagrad", batch_size=4))
+    before = [v.numpy().copy() for v in net.trainable_variables]
+    pairs = np.array([[1, 2], [1, 3], [7, 2]], dtype=np.int32)
+    net.train_on_batch(pairs, np.array([5.0, 1.0, 4.0], dtype=np.float32))
+    p, q = (v.numpy() for v in net.trainable_variables[:2])
+    moved_users = np.flatnonzero(np.abs(p - before[0]).sum(axis=1) > 0)
+    moved_items = np.flatnonzero(np.abs(q - before[1]).sum(axis=1) > 0)
+    np.testing.assert_array_equal(moved_users, [1, 7])
+    np.testing.assert_array_equal(moved_items, [2, 3])
+
+
+def test_mf_large_batches_come_in_a_new_order_each_epoch():
+    from cinepipe.recsys.mf import _dataset
+
+    users, items = np.arange(3_000_000) % 1000, np.arange(3_000_000) % 700
+    batches = _dataset(users, items, np.ones(3_000_000, np.float32), 100_000, seed=1, shuffle=True)
+    first = batches[0][0].copy()
+    batches.on_epoch_end()
+    assert len(batches) == 30 and len(first) == 100_000
+    assert not np.array_equal(first, batches[0][0])
+    seen = np.concatenate([batches[i][1] for i in range(len(batches))])
+    assert len(seen) == 3_000_000  # every rating once per epoch
