@@ -46,6 +46,17 @@ def read_part_ratings(snapshot_dir: str | Path, first: int, last: int) -> pd.Dat
                            filters=[("user_id", ">=", first), ("user_id", "<=", last)])
 
 
+def read_users_ratings(snapshot_dir: str | Path, users: Sequence[int]) -> pd.DataFrame:
+    """The snapshot's ratings of ``users`` only."""
+    wanted = sorted({int(u) for u in users})
+    if not wanted:
+        return pd.DataFrame({"user_id": pd.Series(dtype=np.int64), "movie_id": pd.Series(dtype=np.int64),
+                             "rating": pd.Series(dtype=np.float64)})
+    return pd.read_parquet(Path(snapshot_dir) / "ratings.parquet", columns=["user_id", "movie_id", "rating"],
+                           filters=[("user_id", ">=", wanted[0]), ("user_id", "<=", wanted[-1]),
+                                    ("user_id", "in", wanted)])
+
+
 def snapshot_users(snapshot_dir: str | Path) -> np.ndarray:
     """Every user id of the snapshot, sorted."""
     import duckdb
@@ -75,7 +86,8 @@ def write_lists(settings: Settings, lists: pd.DataFrame, *, dataset: str, run_id
         if only_users is None:
             con.execute("delete from recommendations where dataset = ?", [dataset])
         else:
-            con.execute("delete from recommendations where dataset = ? and list_contains(?, user_id)",
+            # a semi-join, not list_contains per row: 10k touched users x 1.6M listed rows at ml-25m size
+            con.execute("delete from recommendations where dataset = ? and user_id in (select unnest(?))",
                         [dataset, [int(u) for u in only_users]])
         warehouse.append_df(con, "recommendations", frame)
         warehouse.log_load(con, run_id=run_id, table_name="recommendations", partition_key=dataset,

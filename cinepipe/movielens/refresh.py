@@ -23,6 +23,12 @@ def needs_full_retrain(n_new: int, n_total: int, fraction: float) -> bool:
     return n_total == 0 or n_new / n_total > fraction
 
 
+def needs_all_ratings(model: SavableModel) -> bool:
+    """True when ``warm_refresh`` needs every rating (EASE rebuilds its seen matrix), not only the
+    touched users' (MF's ``partial_fit``)."""
+    return isinstance(model, EASE)
+
+
 def warm_refresh(model: SavableModel, ratings: pd.DataFrame, new_ratings: pd.DataFrame) -> SavableModel:
     """The model updated for ``new_ratings``; ``ratings`` is every rating, new ones included.
 

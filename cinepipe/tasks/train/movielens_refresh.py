@@ -10,8 +10,18 @@ from prefect import get_run_logger, task
 
 from cinepipe import warehouse
 from cinepipe.movielens import incremental
-from cinepipe.movielens.export import read_movies, titled_lists, write_lists
-from cinepipe.movielens.refresh import needs_full_retrain, warm_refresh
+from cinepipe.movielens.export import (
+    movie_popularity,
+    read_movies,
+    read_users_ratings,
+    titled_lists,
+    write_lists,
+)
+from cinepipe.movielens.refresh import (
+    needs_all_ratings,
+    needs_full_retrain,
+    warm_refresh,
+)
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.persist import load_model
 from cinepipe.settings import get_settings
@@ -50,18 +60,24 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
     if current is None or needs_full_retrain(n_new, snapshot["n_ratings"], settings.retrain_fraction):
         logger.info("full retrain for %s: %s new of %s ratings", dataset, n_new, snapshot["n_ratings"])
         return {"mode": "full-retrain"}
-    ratings = read_ratings(snapshot)
-    new = ratings[ratings["user_id"].isin(touched_users)]
+    model = load_model(current["dir"])
+    if needs_all_ratings(model):
+        ratings = read_ratings(snapshot)
+        new = ratings[ratings["user_id"].isin(touched_users)]
+    else:  # MF moves only the touched users' rows: read just their ratings (ml-25m: 1.5M of 25M)
+        ratings = new = read_users_ratings(snapshot["dir"], touched_users)
     try:
-        model = warm_refresh(load_model(current["dir"]), ratings, new)
+        model = warm_refresh(model, ratings, new)
     except TypeError:
         return {"mode": "full-retrain"}
     key = step_key(refresh_recommendations, current["key"], snapshot["key"])
     out = Path(current["dir"]).parent / key
     model.save(out)
     refreshed = {**current, "dir": str(out), "key": key}
-    lists = titled_lists(model, ratings, read_movies(snapshot["dir"]), n=settings.top_n,
-                         cold_start_min_ratings=settings.cold_start_min_ratings, users=touched_users)
+    # the touched users' own ratings exclude what they rated; cold-start lists count the whole snapshot
+    lists = titled_lists(model, new, read_movies(snapshot["dir"]), n=settings.top_n,
+                         cold_start_min_ratings=settings.cold_start_min_ratings, users=touched_users,
+                         popularity=movie_popularity(snapshot["dir"], model.index.items))
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=key,
                          only_users=touched_users)
     remember_model(refreshed)

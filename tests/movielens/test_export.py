@@ -1,0 +1,33 @@
+"""Reading parts of the snapshot for the top-N parts and the incremental refresh."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cinepipe.movielens.export import read_part_ratings, read_users_ratings
+from cinepipe.movielens.snapshot import _compact_ids
+
+
+def _snapshot(tmp_path):
+    users = np.repeat(np.arange(1, 2001), 5)
+    ratings = pd.DataFrame({"user_id": users, "movie_id": np.tile(np.arange(10, 15), 2000),
+                            "rating": np.tile([1.0, 2.5, 3.0, 4.5, 5.0], 2000)})
+    ratings.to_parquet(tmp_path / "ratings.parquet", index=False, row_group_size=1000)
+    return ratings
+
+
+def test_read_users_ratings_reads_exactly_those_users(tmp_path):
+    ratings = _snapshot(tmp_path)
+    got = read_users_ratings(tmp_path, [1500, 3, 3, 999_999])
+    expected = ratings[ratings.user_id.isin([3, 1500])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.sort_values(["user_id", "movie_id"]).reset_index(drop=True), expected)
+    assert read_users_ratings(tmp_path, []).empty
+    assert len(read_part_ratings(tmp_path, 10, 19)) == 50
+
+
+def test_ids_are_narrowed_only_where_they_fit():
+    small = _compact_ids(pd.DataFrame({"user_id": [1, 2], "movie_id": [3, 4], "rating": [1.0, 2.0]}))
+    assert small.user_id.dtype == np.int32 and small.movie_id.dtype == np.int32 and small.rating.dtype == np.float64
+    wide = _compact_ids(pd.DataFrame({"user_id": [1, 2**40], "movie_id": [3, 4], "rating": [1.0, 2.0]}))
+    assert wide.user_id.dtype == np.int64 and wide.user_id.iloc[1] == 2**40 and wide.movie_id.dtype == np.int32
