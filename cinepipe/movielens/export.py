@@ -96,19 +96,23 @@ def write_lists(settings: Settings, lists: pd.DataFrame, *, dataset: str, run_id
 
 
 def export_files(settings: Settings, dataset: str) -> dict:
+    """Rewrite the dataset's export files from the table (DuckDB's COPY: at ml-25m size, 1.6M rows,
+    pandas' to_csv took about 45 s of an incremental update)."""
     out = settings.exports_dir / "recommendations" / dataset
     out.mkdir(parents=True, exist_ok=True)
-    with warehouse.connect(settings, read_only=True) as con:
-        current = con.execute(
-            "select * from recommendations where dataset = ? order by user_id, rank", [dataset]).df()
+    query = "select * from recommendations where dataset = $dataset order by user_id, rank"
     paths = {}
-    for fmt in ("parquet", "csv"):
-        final = out / f"recommendations.{fmt}"
-        tmp = final.with_suffix(f".{fmt}.tmp")
-        (current.to_parquet(tmp, index=False) if fmt == "parquet" else current.to_csv(tmp, index=False))
-        tmp.replace(final)
-        paths[fmt] = str(final)
-    return {"rows": len(current), "users": int(current["user_id"].nunique()), **paths}
+    with warehouse.connect(settings, read_only=True) as con:
+        rows, users = con.execute(
+            "select count(*), count(distinct user_id) from recommendations where dataset = ?", [dataset]).fetchone()
+        for fmt, options in (("parquet", "format parquet"), ("csv", "format csv, header true")):
+            final = out / f"recommendations.{fmt}"
+            tmp = final.with_suffix(f".{fmt}.tmp")
+            target = str(tmp).replace("'", "''")
+            con.execute(f"copy ({query}) to '{target}' ({options})", {"dataset": dataset})
+            tmp.replace(final)
+            paths[fmt] = str(final)
+    return {"rows": int(rows), "users": int(users), **paths}
 
 
 def example_markdown(lists: pd.DataFrame, dataset: str, n_users: int = 3, n_items: int = 5) -> str:
