@@ -48,7 +48,8 @@ class MFParams:
         return replace(self, **LARGE_PROFILE) if n_ratings > self.large_ratings else self
 
 
-# measured on a synthetic 25M release (22.5M training ratings, 2 cores): ~30 ms a step of 16,384
+# measured on a synthetic 25M release (2 cores): ~80 ms a step of 16,384, ~80 s an epoch over 16.6M
+# training ratings; 3 epochs took MF from the biases' 0.794 to 0.643 rmse
 LARGE_PROFILE = {
     "optimizer": "sparse-adagrad",
     "batch_size": 16_384,

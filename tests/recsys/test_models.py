@@ -9,7 +9,13 @@ import pytest
 from cinepipe.errors import ModelError
 from cinepipe.recsys.evaluate import ranking_metrics, rating_metrics
 from cinepipe.recsys.persist import load_model
-from cinepipe.recsys.registry import EXTRA_RATING_MODELS, MODELS, RANKING_MODELS, RATING_MODELS, build
+from cinepipe.recsys.registry import (
+    EXTRA_RATING_MODELS,
+    MODELS,
+    RANKING_MODELS,
+    RATING_MODELS,
+    build,
+)
 from cinepipe.recsys.splits import random_split, stratified_split
 from cinepipe.recsys.synthetic import planted_ratings
 
