@@ -80,13 +80,14 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
     # machine they run in turn (at 25M ratings two at once peaked at 9.7 GiB); workers of a Dask
     # cluster have their own memory, so there they stay parallel
     one_at_a_time = settings.task_runner == "thread" and snapshot["n_ratings"] > settings.parallel_eval_max_ratings
-    results = []
+    futures = []
     for protocol, names in protocols:
         if names:
-            future = evaluate_movielens.submit(snapshot, protocol, names, quick, settings.seed,
-                                               settings.cold_start_min_ratings)
-            results.append(future.result() if one_at_a_time else future)
-    metrics = record_movielens_metrics([r if one_at_a_time else r.result() for r in results], dataset)
+            futures.append(evaluate_movielens.submit(snapshot, protocol, names, quick, settings.seed,
+                                                     settings.cold_start_min_ratings))
+            if one_at_a_time:
+                futures[-1].wait()
+    metrics = record_movielens_metrics([f.result() for f in futures], dataset)
     trained = train_movielens(snapshot, quick, settings.seed)
     scored = [
         score_recommendations.submit(trained, snapshot, first, last, settings.top_n, settings.cold_start_min_ratings)

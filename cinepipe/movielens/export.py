@@ -40,10 +40,15 @@ def user_parts(users: np.ndarray, users_per_part: int) -> list[tuple[int, int]]:
     return [(int(chunk[0]), int(chunk[-1])) for chunk in np.array_split(users, n_parts) if len(chunk)]
 
 
+def _snapshot_ratings(snapshot_dir: str | Path, filters: list[tuple]) -> pd.DataFrame:
+    """user_id, movie_id, rating of the snapshot rows that pass ``filters`` (pyarrow skips row groups)."""
+    return pd.read_parquet(Path(snapshot_dir) / "ratings.parquet", columns=["user_id", "movie_id", "rating"],
+                           filters=filters)
+
+
 def read_part_ratings(snapshot_dir: str | Path, first: int, last: int) -> pd.DataFrame:
     """The snapshot's ratings of users ``first``..``last`` (row groups outside are skipped)."""
-    return pd.read_parquet(Path(snapshot_dir) / "ratings.parquet", columns=["user_id", "movie_id", "rating"],
-                           filters=[("user_id", ">=", first), ("user_id", "<=", last)])
+    return _snapshot_ratings(snapshot_dir, [("user_id", ">=", first), ("user_id", "<=", last)])
 
 
 def read_users_ratings(snapshot_dir: str | Path, users: Sequence[int]) -> pd.DataFrame:
@@ -52,9 +57,8 @@ def read_users_ratings(snapshot_dir: str | Path, users: Sequence[int]) -> pd.Dat
     if not wanted:
         return pd.DataFrame({"user_id": pd.Series(dtype=np.int64), "movie_id": pd.Series(dtype=np.int64),
                              "rating": pd.Series(dtype=np.float64)})
-    return pd.read_parquet(Path(snapshot_dir) / "ratings.parquet", columns=["user_id", "movie_id", "rating"],
-                           filters=[("user_id", ">=", wanted[0]), ("user_id", "<=", wanted[-1]),
-                                    ("user_id", "in", wanted)])
+    return _snapshot_ratings(snapshot_dir, [("user_id", ">=", wanted[0]), ("user_id", "<=", wanted[-1]),
+                                            ("user_id", "in", wanted)])
 
 
 def snapshot_users(snapshot_dir: str | Path) -> np.ndarray:
