@@ -2,7 +2,7 @@
 
 EASE's item-item weights are the movies' side of the model; a user's scores are their rating row
 times those weights, so new ratings only change the rows of the users who gave them. Matrix
-factorisation warm-starts on the new ratings (``partial_fit``). A full retrain is the caller's call
+factorisation re-solves the touched users' rows from their ratings (``fold_in``). A full retrain is the caller's call
 when the new ratings are a large share of all ratings (``CINEPIPE_RETRAIN_FRACTION``).
 """
 
@@ -25,12 +25,13 @@ def needs_full_retrain(n_new: int, n_total: int, fraction: float) -> bool:
 
 def needs_all_ratings(model: SavableModel) -> bool:
     """True when ``warm_refresh`` needs every rating (EASE rebuilds its seen matrix), not only the
-    touched users' (MF's ``partial_fit``)."""
+    touched users' (MF's ``fold_in``)."""
     return isinstance(model, EASE)
 
 
-def warm_refresh(model: SavableModel, ratings: pd.DataFrame, new_ratings: pd.DataFrame) -> SavableModel:
-    """The model updated for ``new_ratings``; ``ratings`` is every rating, new ones included.
+def warm_refresh(model: SavableModel, ratings: pd.DataFrame, touched: pd.DataFrame) -> SavableModel:
+    """The model updated for new ratings; ``ratings`` is every rating, new ones included, and
+    ``touched`` every rating of the users who gave the new ones.
 
     Raises:
         TypeError: for a model that has no warm refresh (the caller retrains it).
@@ -42,6 +43,6 @@ def warm_refresh(model: SavableModel, ratings: pd.DataFrame, new_ratings: pd.Dat
         seen.data[:] = 1.0
         model.seen = seen
         return model
-    if hasattr(model, "partial_fit"):
-        return model.partial_fit(new_ratings)
+    if hasattr(model, "fold_in"):
+        return model.fold_in(touched)
     raise TypeError(f"{type(model).__name__} has no warm refresh")

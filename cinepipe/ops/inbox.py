@@ -100,17 +100,22 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
         wcon.execute("insert into inbox_files (content_sha256, dataset, path, rows) values (?, ?, ?, ?)",
                      [digest, dataset, str(out), good])
     shutil.rmtree(scratch, ignore_errors=True)
-    _emit(digest, dataset, good)
     return {"dataset": dataset, "sha256": digest, "accepted": good, "quarantined": len(bad_rows),
-            "already_added": False, "inbox_file": str(out)}
+            "already_added": False, "inbox_file": str(out), "event": _emit(digest, dataset, good)}
 
 
-def _emit(digest: str, dataset: str, rows: int) -> None:
-    """Announce the new file; a deployment trigger on this event runs the incremental flow."""
+def _emit(digest: str, dataset: str, rows: int) -> str:
+    """Announce the new file to the Prefect server, where a deployment trigger on this event runs
+    the incremental flow. In local mode there is no server to act on it (emitting would only start
+    a throwaway one, ~10 s), so the caller is told to run `cinepipe update` instead."""
     from prefect.events import emit_event
+    from prefect.settings import get_current_settings
 
+    if not get_current_settings().api.url:
+        return "not emitted: no Prefect server (PREFECT_API_URL) to trigger on it; run `cinepipe update`"
     emit_event(
         event=EVENT,
         resource={"prefect.resource.id": f"cinepipe.inbox.{digest[:16]}", "cinepipe.dataset": dataset},
         payload={"dataset": dataset, "rows": rows, "sha256": digest},
     )
+    return EVENT

@@ -180,6 +180,45 @@ def _permuted_batches_type() -> type:
     return PermutedBatches
 
 
+def _grown(weights: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """``weights`` placed at ``rows`` of a zeroed table of ``n`` rows (new ids start at zero)."""
+    out = np.zeros((n, *weights.shape[1:]), weights.dtype)
+    out[rows] = weights
+    return out
+
+
+def _ridge_rows(owner: np.ndarray, other: np.ndarray, target: np.ndarray, reg: float,
+                block: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per ``owner`` row: the bias and factors minimising the MF loss with ``other`` rows fixed.
+
+    For owner u with ratings j: sum_j (target_j - b_u - x_u . other_j)^2 + n_u reg |x_u|^2
+    + n_u 0.1 reg b_u^2 (the training loss summed over u's ratings: its L2 term is per example).
+
+    Returns:
+        The distinct owners, their factors and their biases.
+    """
+    order = np.argsort(owner, kind="stable")
+    owner, other, target = owner[order], other[order].astype(np.float64), target[order].astype(np.float64)
+    rows, starts, counts = np.unique(owner, return_index=True, return_counts=True)
+    k = other.shape[1]
+    factors, biases = np.empty((len(rows), k), np.float32), np.empty(len(rows), np.float32)
+    penalty = np.full(k + 1, reg)
+    penalty[0] = 0.1 * reg
+    for lo in range(0, len(rows), block):
+        hi = min(lo + block, len(rows))
+        gram = np.empty((hi - lo, k + 1, k + 1))
+        rhs = np.empty((hi - lo, k + 1))
+        for n, (s, c) in enumerate(zip(starts[lo:hi], counts[lo:hi])):
+            z = np.empty((c, k + 1))
+            z[:, 0], z[:, 1:] = 1.0, other[s : s + c]
+            gram[n] = z.T @ z
+            gram[n].flat[:: k + 2] += c * penalty
+            rhs[n] = z.T @ target[s : s + c]
+        solved = np.linalg.solve(gram, rhs[..., None])[..., 0]
+        biases[lo:hi], factors[lo:hi] = solved[:, 0], solved[:, 1:]
+    return rows, factors, biases
+
+
 class MatrixFactorization(_ScaledModel):
     """Biased MF trained in Keras; unknown users/items fall back to the parts that are known."""
 
@@ -202,40 +241,38 @@ class MatrixFactorization(_ScaledModel):
         self._take_weights(net)
         return self
 
-    def partial_fit(self, new_ratings: pd.DataFrame, epochs: int = 2) -> MatrixFactorization:
-        """Warm start on new ratings only (incremental refresh): new users and movies get rows, every
-        row the new ratings touch moves a few epochs; ``mu`` and the rating scale stay as fitted.
+    def fold_in(self, ratings: pd.DataFrame) -> MatrixFactorization:
+        """Re-solve the rows of the users in ``ratings`` from their ratings, movies held fixed.
+
+        The training loss restricted to one user's row is a ridge regression on the movies'
+        factors, so the row that minimises it has a closed form; solving it is exact where a few
+        epochs of SGD from the old row are not, and costs one small solve per user. Movies new to
+        the model are then solved the same way from their ratings, users held fixed. Movies the
+        model knows keep their rows: a handful of new ratings barely moves a movie's row, and the
+        nightly retrain refreshes them.
 
         Args:
-            new_ratings: user_id, movie_id, rating; ids may be new.
-            epochs: passes over ``new_ratings``.
+            ratings: user_id, movie_id, rating: every rating of each user to re-solve (their
+                whole history, new ratings included); ids may be new to the model.
         """
         self._require_fitted()
         old = self.index
-        self.index = IdIndex(
-            np.union1d(old.users, new_ratings[USER].to_numpy()),
-            np.union1d(old.items, new_ratings[ITEM].to_numpy()),
-        )
-        net = _build_network(self.index.n_users, self.index.n_items, self.mu, self.params)
-        net(np.zeros((1, 2), dtype=np.int32))  # build the layers so their weights can be set
+        self.index = IdIndex(np.union1d(old.users, ratings[USER].to_numpy()),
+                             np.union1d(old.items, ratings[ITEM].to_numpy()))
         keep_u, keep_i = self.index.user_idx(old.users), self.index.item_idx(old.items)
-        for layer, rows, weights in (
-            (net.p, keep_u, self.p_user),
-            (net.q, keep_i, self.q_item),
-            (net.b_user, keep_u, self.b_user[:, None]),
-            (net.b_item, keep_i, self.b_item[:, None]),
-        ):
-            grown = layer.embeddings.numpy()  # new rows keep their fresh initialisation
-            grown[rows] = weights
-            layer.embeddings.assign(grown)
-        users, items, values = encode(new_ratings, self.index)
-        net.fit(
-            _dataset(users, items, values, self.params.batch_size, self.params.seed, shuffle=True),
-            epochs=epochs,
-            shuffle=False,
-            verbose=0,
-        )
-        self._take_weights(net)
+        self.p_user, self.b_user = _grown(self.p_user, keep_u, self.index.n_users), _grown(self.b_user, keep_u, self.index.n_users)
+        self.q_item, self.b_item = _grown(self.q_item, keep_i, self.index.n_items), _grown(self.b_item, keep_i, self.index.n_items)
+        users, items, values = encode(ratings, self.index)
+        known_item = np.zeros(self.index.n_items, bool)
+        known_item[keep_i] = True
+        on_known = known_item[items]
+        u, i, r = users[on_known], items[on_known], values[on_known]
+        rows, p, b = _ridge_rows(u, self.q_item[i], r - self.mu - self.b_item[i], self.params.reg)
+        self.p_user[rows], self.b_user[rows] = p, b
+        if not on_known.all():  # movies first seen in these ratings: solved from the users' new rows
+            u, i, r = users[~on_known], items[~on_known], values[~on_known]
+            rows, q, b = _ridge_rows(i, self.p_user[u], r - self.mu - self.b_user[u], self.params.reg)
+            self.q_item[rows], self.b_item[rows] = q, b
         return self
 
     def _train(self, users, items, values, validation, epochs: int | None = None):

@@ -31,6 +31,7 @@ def test_new_ratings_are_applied_exactly_once(home, small_csv_dir, tmp_path, ing
                    f"9001,{m[0]},4.5,1600000000\n9001,{m[1]},3.0,1600000100\n9002,{m[2]},5.0,1600000200\n")
     first = add_ratings(home, new)
     assert first["accepted"] == 3 and not first["already_added"]
+    assert first["event"] == "cinepipe.ratings.added"  # the test harness is a Prefect server
     assert add_ratings(home, new)["already_added"] is True  # the same file twice: no-op
     out = incremental.apply_inbox(home, run_id="inc-1")
     assert out["applied"] == {"ml-latest-small": 3}
@@ -75,3 +76,15 @@ def test_backfill_partitions_apply_days_in_order(home, small_csv_dir, tmp_path, 
     assert len(incremental.pending_files(home)) == 1  # the later day is still due
     second = incremental.apply_inbox(home, run_id="d2", until_day=date(2020, 9, 14))
     assert second["applied"] == {"ml-latest-small": 1} and incremental.pending_files(home) == []
+
+
+def test_no_event_without_a_prefect_server(home, small_csv_dir, tmp_path, ingest_release):
+    """Local mode: no server could act on the event, so none is emitted and the user is told."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    ingest_release(home, small_csv_dir)
+    new = tmp_path / "new.csv"
+    new.write_text(f"user_id,movie_id,rating,timestamp\n9001,{_movies(home)[0]},4.5,1600000000\n")
+    with temporary_settings(updates={PREFECT_API_URL: None}):
+        out = add_ratings(home, new)
+    assert out["accepted"] == 1 and "cinepipe update" in out["event"]
