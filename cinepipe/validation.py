@@ -177,12 +177,13 @@ def split_relation(
     clean = con.execute(f"select count(*) = 0 from {bad_table}").fetchone()[0]
     where = "" if clean else f" where not ({failing})"  # a clean view re-checks nothing on each scan
     con.execute(f"create {kind} {good_table} as select * from {relation}{where}")
-    failures: dict[str, int] = {}
-    for reason, _ in checks:
-        n = con.execute(f"select count(*) from {bad_table} where contains(reason, ?)", [reason]).fetchone()[0]
-        if n:
-            failures[reason] = n
-    return failures
+    if clean or not checks:
+        return {}
+    # one scan of the (small) bad table counts every reason
+    counts = con.execute(
+        "select " + ", ".join(f"count(*) filter (where contains(reason, {_literal(r)}))" for r, _ in checks)
+        + f" from {bad_table}").fetchone()
+    return {reason: int(n) for (reason, _), n in zip(checks, counts) if n}
 
 
 def check_frame(df: pd.DataFrame, suite_name: str, params: dict[str, Any] | None = None) -> CheckResult:

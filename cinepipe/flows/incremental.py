@@ -12,7 +12,7 @@ from cinepipe.settings import get_settings
 from cinepipe.tasks.export.movielens import export_recommendations
 from cinepipe.tasks.train.movielens import train_movielens
 from cinepipe.tasks.train.movielens_refresh import apply_inbox, refresh_recommendations
-from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
+from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens, snapshot_movielens_users
 
 # how long an event-triggered run waits for a nightly run to release the warehouse
 WAIT_FOR_PIPELINE_S = 3600
@@ -35,9 +35,10 @@ def update_movielens(dataset: str | None = None, day: str | None = None) -> dict
     applied = apply_inbox(dataset, day)
     out = {}
     for name, users in applied["touched_users"].items():
-        snapshot = snapshot_movielens(name)
-        refreshed = refresh_recommendations(name, users, applied["applied"][name], snapshot)
+        partial = snapshot_movielens_users(name, users)  # the touched users' ratings, not all
+        refreshed = refresh_recommendations(name, users, applied["applied"][name], partial)
         if refreshed["mode"] == "full-retrain":
+            snapshot = snapshot_movielens(name)
             trained = train_movielens(snapshot, settings.quick, settings.seed)
             refreshed = {**export_recommendations(trained, snapshot), "mode": "full-retrain"}
         out[name] = {"ratings_applied": applied["applied"][name], "users_touched": len(users), **refreshed}

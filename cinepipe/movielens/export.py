@@ -71,9 +71,16 @@ def snapshot_users(snapshot_dir: str | Path) -> np.ndarray:
 
 
 def movie_popularity(snapshot_dir: str | Path, items: np.ndarray) -> np.ndarray:
-    """Ratings per movie of the whole snapshot, in the order of ``items`` (0 for a movie no one rated)."""
+    """Ratings per movie of the whole dataset, in the order of ``items`` (0 for a movie no one
+    rated): counted from a full snapshot's ratings, or read from a partial snapshot's counts."""
     import duckdb
 
+    from cinepipe.movielens.snapshot import POPULARITY
+
+    if (Path(snapshot_dir) / POPULARITY).exists():
+        counts = pd.read_parquet(Path(snapshot_dir) / POPULARITY)
+        return pd.Series(counts["n"].to_numpy(), index=counts["movie_id"].to_numpy()).reindex(
+            items, fill_value=0).to_numpy(dtype=np.float64)
     path = str(Path(snapshot_dir) / "ratings.parquet").replace("'", "''")
     with duckdb.connect() as con:
         counts = con.execute(f"select movie_id, count(*) as n from read_parquet('{path}') group by movie_id").fetchnumpy()

@@ -17,6 +17,28 @@ from cinepipe.errors import CinepipeError
 from cinepipe.hashing import content_key
 from cinepipe.settings import Settings
 
+POPULARITY = "popularity.parquet"  # partial snapshots: every movie's rating count (movie_id, n)
+
+
+def _state(con, dataset: str) -> tuple[str, int, int, int]:
+    """The dataset's content key (it changes with any rating or movie) and its counts."""
+    n, fingerprint, n_users, n_movies = con.execute(
+        "select count(*), coalesce(sum(hash(user_id, movie_id, rating, rated_at)), 0)::varchar,"
+        " count(distinct user_id), count(distinct movie_id)"
+        " from movielens_ratings where dataset = ?", [dataset]).fetchone()
+    movies_fp = con.execute(
+        "select coalesce(sum(hash(movie_id, title, year)), 0)::varchar from movielens_movies where dataset = ?",
+        [dataset]).fetchone()[0]
+    if n == 0:
+        raise CinepipeError(f"movielens[{dataset}]", "the warehouse holds no ratings for this dataset",
+                            "Ingest it first: `cinepipe ingest movielens --source ...`.")
+    return content_key(dataset, n, fingerprint, movies_fp), int(n), int(n_users), int(n_movies)
+
+
+def _copy_movies(con, dataset: str, out: Path) -> None:
+    con.execute(f"copy (select movie_id, title, year, genres from movielens_movies where dataset = ?) "
+                f"to '{out / 'movies.parquet'}' (format parquet)", [dataset])
+
 
 def snapshot_ratings(settings: Settings, dataset: str) -> dict:
     """Write ``cache/snapshots/movielens/<dataset>/<key>/`` (ratings, movies, u1 split when present).
@@ -25,17 +47,7 @@ def snapshot_ratings(settings: Settings, dataset: str) -> dict:
         ``{"dir", "key", "dataset", "n_ratings", "n_users", "n_movies", "has_u1"}``.
     """
     with warehouse.connect(settings, read_only=True) as con:
-        n, fingerprint, n_users, n_movies = con.execute(
-            "select count(*), coalesce(sum(hash(user_id, movie_id, rating, rated_at)), 0)::varchar,"
-            " count(distinct user_id), count(distinct movie_id)"
-            " from movielens_ratings where dataset = ?", [dataset]).fetchone()
-        movies_fp = con.execute(
-            "select coalesce(sum(hash(movie_id, title, year)), 0)::varchar from movielens_movies where dataset = ?",
-            [dataset]).fetchone()[0]
-        if n == 0:
-            raise CinepipeError(f"movielens[{dataset}]", "the warehouse holds no ratings for this dataset",
-                                "Ingest it first: `cinepipe ingest movielens --source ...`.")
-        key = content_key(dataset, n, fingerprint, movies_fp)
+        key, n, n_users, n_movies = _state(con, dataset)
         out = settings.cache_dir / "snapshots" / "movielens" / dataset / key
         if not (out / "ratings.parquet").exists():
             out.mkdir(parents=True, exist_ok=True)
@@ -43,13 +55,40 @@ def snapshot_ratings(settings: Settings, dataset: str) -> dict:
                 f"copy (select user_id, movie_id, rating, epoch(rated_at)::bigint as rated_at_epoch_s "
                 f"from movielens_ratings where dataset = ? order by user_id, movie_id) to '{out / 'ratings.tmp'}' "
                 "(format parquet)", [dataset])
-            con.execute(
-                f"copy (select movie_id, title, year, genres from movielens_movies where dataset = ?) "
-                f"to '{out / 'movies.parquet'}' (format parquet)", [dataset])
+            _copy_movies(con, dataset, out)
             (out / "ratings.tmp").replace(out / "ratings.parquet")
     has_u1 = (out / "u1.parquet").exists()
-    return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": int(n), "n_users": int(n_users),
-            "n_movies": int(n_movies), "has_u1": has_u1}
+    return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": n, "n_users": n_users,
+            "n_movies": n_movies, "has_u1": has_u1}
+
+
+def snapshot_users(settings: Settings, dataset: str, users: list[int]) -> dict:
+    """A partial snapshot for an incremental refresh: only ``users``' ratings, plus every movie's
+    rating count, in ``<key>-users-<hash of users>/``; the key is the one a full snapshot of the
+    same ratings has. At ml-25m size, 10k users' ratings are 6% of the table, and the sorted copy
+    of all 25M that a full snapshot writes is left to the next full run.
+
+    Returns:
+        A snapshot dict (``partial``: True; ``n_ratings`` etc. count the whole dataset).
+    """
+    with warehouse.connect(settings, read_only=True) as con:
+        key, n, n_users, n_movies = _state(con, dataset)
+        wanted = sorted({int(u) for u in users})
+        out = settings.cache_dir / "snapshots" / "movielens" / dataset / f"{key}-users-{content_key(*wanted)}"
+        if not (out / "ratings.parquet").exists():
+            out.mkdir(parents=True, exist_ok=True)
+            con.execute("create temp table wanted_users as select unnest(?::bigint[]) as user_id", [wanted])
+            con.execute(
+                f"copy (select r.user_id, r.movie_id, r.rating, epoch(r.rated_at)::bigint as rated_at_epoch_s "
+                f"from movielens_ratings as r semi join wanted_users as w on r.user_id = w.user_id "
+                f"where r.dataset = ? order by r.user_id, r.movie_id) to '{out / 'ratings.tmp'}' (format parquet)",
+                [dataset])
+            con.execute(f"copy (select movie_id, count(*) as n from movielens_ratings where dataset = ? "
+                        f"group by movie_id) to '{out / POPULARITY}' (format parquet)", [dataset])
+            _copy_movies(con, dataset, out)
+            (out / "ratings.tmp").replace(out / "ratings.parquet")
+    return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": n, "n_users": n_users,
+            "n_movies": n_movies, "has_u1": False, "partial": True}
 
 
 def attach_u1(snapshot: dict, stage_dir: Path) -> dict:

@@ -44,10 +44,6 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("select count(*) from duckdb_tables() where table_name = ?", [name]).fetchone()[0])
-
-
 def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Settings) -> dict[str, int]:
     """Read the release's files into typed ``raw_*`` tables; unparseable lines into ``rejects``.
 
@@ -84,9 +80,11 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
         con.execute(
             "create or replace table rejects (table_name varchar, raw varchar, reason varchar)"
         )
+        present = {r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where starts_with(table_name, 'rejects_')").fetchall()}
         for table, target in (("ratings", "movielens_ratings"), ("movies", "movielens_movies"),
                               ("links", "movielens_movies"), ("tags", "movielens_tags")):
-            if _has_table(con, f"rejects_{table}"):
+            if f"rejects_{table}" in present:
                 con.execute(
                     f"insert into rejects select '{target}', csv_line, "
                     f"'unparseable line ' || line || ': ' || error_message from rejects_{table}"

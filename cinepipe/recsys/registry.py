@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cinepipe.errors import ModelError
+from cinepipe.recsys.als import ALSParams, ImplicitALS
 from cinepipe.recsys.autorec import AutoRec, AutoRecParams
 from cinepipe.recsys.baselines import Biases, GlobalMean, Popularity
 from cinepipe.recsys.blend import Blend, BlendParams
@@ -32,6 +33,7 @@ MODELS: dict[str, Callable[[int, bool], SavableModel]] = {
     "blend": lambda seed, quick: Blend(BlendParams(seed=seed, quick=quick)),
     "popularity": lambda seed, quick: Popularity(),
     "ease": lambda seed, quick: EASE(EASEParams(seed=seed, reg=300.0 if quick else None)),
+    "als": lambda seed, quick: ImplicitALS(ALSParams(seed=seed, iterations=8 if quick else 15)),
 }
 RATING_MODELS: tuple[str, ...] = (
     "global_mean",
@@ -45,7 +47,7 @@ RATING_MODELS: tuple[str, ...] = (
 EXTRA_RATING_MODELS: tuple[str, ...] = ("u_autorec",)
 RANKING_MODELS: tuple[str, ...] = ("popularity", "ease")
 EXPORT_MODEL = "ease"  # the lists users get, while the movies fit EASE's dense item x item matrix
-LARGE_EXPORT_MODEL = "mf"  # beyond that (ml-25m), factors scored in blocks
+LARGE_EXPORT_MODEL = "als"  # beyond that (ml-25m): implicit ALS, factors scored in blocks
 
 
 def build(name: str, seed: int = 42, quick: bool = False) -> SavableModel:

@@ -31,3 +31,21 @@ def test_ids_are_narrowed_only_where_they_fit():
     assert small.user_id.dtype == np.int32 and small.movie_id.dtype == np.int32 and small.rating.dtype == np.float64
     wide = _compact_ids(pd.DataFrame({"user_id": [1, 2**40], "movie_id": [3, 4], "rating": [1.0, 2.0]}))
     assert wide.user_id.dtype == np.int64 and wide.user_id.iloc[1] == 2**40 and wide.movie_id.dtype == np.int32
+
+
+def test_partial_snapshot_holds_the_users_ratings_and_every_movies_count(home, small_csv_dir, ingest_release):
+    from cinepipe.movielens.export import movie_popularity
+    from cinepipe.movielens.snapshot import read_ratings, snapshot_ratings, snapshot_users
+
+    ingest_release(home, small_csv_dir)
+    full = snapshot_ratings(home, "ml-latest-small")
+    part = snapshot_users(home, "ml-latest-small", [7, 3, 3, 50])
+    assert part["partial"] and part["key"] == full["key"] and part["n_ratings"] == full["n_ratings"]
+    everything = read_ratings(full)
+    mine = read_ratings(part)
+    expected = everything[everything.user_id.isin([3, 7, 50])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), expected)
+    items = np.array(sorted(everything.movie_id.unique()) + [999_999])
+    counts = everything.movie_id.value_counts().reindex(items, fill_value=0).to_numpy(np.float64)
+    assert np.array_equal(movie_popularity(part["dir"], items), counts)
+    assert np.array_equal(movie_popularity(full["dir"], items), counts)  # the same from the full snapshot

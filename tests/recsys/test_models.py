@@ -70,15 +70,37 @@ def test_low_rank_models_beat_biases(planted, quick_model):
         assert rating_metrics(quick_model(name), test, ["rmse"])["rmse"] < biases - 0.03, name
 
 
-def test_ease_ranks_better_than_popularity():
+@pytest.fixture(scope="module")
+def liked_split():
     ratings = planted_ratings(n_users=300, n_items=120, n_ratings=12_000, seed=2)
     liked = ratings[ratings.rating >= 4]  # implicit feedback: what users liked
-    train, test = stratified_split(liked, 0.25, seed=42)
+    return stratified_split(liked, 0.25, seed=42)
+
+
+@pytest.mark.parametrize("name", ["ease", "als"])
+def test_ranking_models_rank_better_than_popularity(liked_split, name):
+    train, test = liked_split
     ndcg = {
-        name: ranking_metrics(build(name).fit(train), train, test, ["ndcg_at_10"])["ndcg_at_10"]
-        for name in RANKING_MODELS
+        m: ranking_metrics(build(m).fit(train), train, test, ["ndcg_at_10"])["ndcg_at_10"]
+        for m in ("popularity", name)
     }
-    assert ndcg["ease"] > ndcg["popularity"] + 0.02
+    assert ndcg[name] > ndcg["popularity"] + 0.02
+
+
+def test_als_fold_in_re_solves_only_the_touched_users(liked_split):
+    train, _ = liked_split
+    model = build("als").fit(train)
+    before = model.user_factors.copy()
+    touched = train[train.user_id == 5]
+    newcomer = train[train.user_id == 6].assign(user_id=9_999)
+    model.fold_in(pd.concat([touched, newcomer]))
+    rows = model.index.user_idx(np.array([5, 6, 9_999]))
+    # with the same ratings, re-solving a converged user's row lands next to where the fit left it
+    same, old = model.user_factors[rows[0]], before[rows[0]]
+    assert same @ old / (np.linalg.norm(same) * np.linalg.norm(old)) > 0.98
+    assert np.array_equal(model.user_factors[rows[1]], before[rows[1]])  # untouched
+    # the newcomer rated what user 6 rated, so gets user 6's row
+    assert np.allclose(model.user_factors[rows[2]], model.user_factors[rows[1]], atol=0.05)
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

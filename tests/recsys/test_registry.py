@@ -15,4 +15,5 @@ def test_dense_models_are_left_out_at_ml_25m_size_with_the_reason():
     assert {m for m, why in left_out.items() if why} == {"item_knn", "i_autorec", "blend", "ease"}
     assert "59,047 movies exceed EASE's limit" in left_out["ease"]
     assert "item kNN" in left_out["blend"] and "AutoRec" in left_out["blend"]
-    assert export_model_for(movies) == "mf"  # the lists come from a model that still fits
+    assert export_model_for(movies) == "als"  # the lists come from a ranking model that still fits
+    assert too_large("als", users, movies) is None

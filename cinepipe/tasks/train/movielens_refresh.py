@@ -22,7 +22,7 @@ from cinepipe.movielens.refresh import (
     needs_full_retrain,
     warm_refresh,
 )
-from cinepipe.movielens.snapshot import read_ratings
+from cinepipe.movielens.snapshot import read_ratings, snapshot_ratings
 from cinepipe.recsys.persist import load_model
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import step_key
@@ -53,7 +53,11 @@ def apply_inbox(dataset: str | None = None, day: str | None = None) -> dict:
 @task(name="refresh-recommendations", task_run_name="refresh-recommendations[{dataset}]")
 def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, snapshot: dict) -> dict:
     """Warm-refresh the latest model and re-export the touched users' lists; when the new ratings
-    are a large share (or there is no model yet), say so: the caller retrains in full."""
+    are a large share (or there is no model yet), say so: the caller retrains in full.
+
+    ``snapshot`` may be partial (the touched users' ratings only, ``snapshot_users``); a model
+    that needs every rating (EASE) then takes the full snapshot of the same key.
+    """
     settings = get_settings()
     logger = get_run_logger()
     current = latest_model(dataset)
@@ -62,7 +66,8 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
         return {"mode": "full-retrain"}
     model = load_model(current["dir"])
     if needs_all_ratings(model):
-        ratings = read_ratings(snapshot)
+        full = snapshot_ratings(settings, dataset) if snapshot.get("partial") else snapshot
+        ratings = read_ratings(full)
         new = ratings[ratings["user_id"].isin(touched_users)]
     else:  # MF moves only the touched users' rows: read just their ratings (ml-25m: 1.5M of 25M)
         ratings = new = read_users_ratings(snapshot["dir"], touched_users)
