@@ -12,7 +12,10 @@ from cinepipe.settings import get_settings
 from cinepipe.tasks.export.movielens import export_recommendations
 from cinepipe.tasks.train.movielens import train_movielens
 from cinepipe.tasks.train.movielens_refresh import apply_inbox, refresh_recommendations
-from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens, snapshot_movielens_users
+from cinepipe.tasks.transform.movielens_snapshot import (
+    snapshot_movielens,
+    snapshot_movielens_users,
+)
 
 # how long an event-triggered run waits for a nightly run to release the warehouse
 WAIT_FOR_PIPELINE_S = 3600

@@ -59,7 +59,9 @@ class ImplicitALS(_ScaledModel):
     def _solver(self) -> Iterator:
         """implicit's ALS with one BLAS thread: implicit runs its own threads, and BLAS threads
         inside them oversubscribe the cores (implicit warns of a 10x slowdown)."""
-        from implicit.cpu.als import AlternatingLeastSquares  # loads its BLAS before the limit
+        from implicit.cpu.als import (
+            AlternatingLeastSquares,  # loads its BLAS before the limit
+        )
         from threadpoolctl import threadpool_limits
 
         p = self.params

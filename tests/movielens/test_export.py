@@ -35,7 +35,11 @@ def test_ids_are_narrowed_only_where_they_fit():
 
 def test_partial_snapshot_holds_the_users_ratings_and_every_movies_count(home, small_csv_dir, ingest_release):
     from cinepipe.movielens.export import movie_popularity
-    from cinepipe.movielens.snapshot import read_ratings, snapshot_ratings, snapshot_users
+    from cinepipe.movielens.snapshot import (
+        read_ratings,
+        snapshot_ratings,
+        snapshot_users,
+    )
 
     ingest_release(home, small_csv_dir)
     full = snapshot_ratings(home, "ml-latest-small")

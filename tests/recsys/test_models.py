@@ -12,7 +12,6 @@ from cinepipe.recsys.persist import load_model
 from cinepipe.recsys.registry import (
     EXTRA_RATING_MODELS,
     MODELS,
-    RANKING_MODELS,
     RATING_MODELS,
     build,
 )

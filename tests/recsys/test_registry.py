@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from cinepipe.recsys.registry import RANKING_MODELS, RATING_MODELS, export_model_for, too_large
+from cinepipe.recsys.registry import (
+    RANKING_MODELS,
+    RATING_MODELS,
+    export_model_for,
+    too_large,
+)
 
 
 def test_every_model_fits_ml_latest_small():
