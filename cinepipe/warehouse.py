@@ -6,7 +6,9 @@ one DuckDB transaction, so a run killed part-way leaves the tables as they were.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -39,12 +41,27 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         con.execute(f"set threads = {int(settings.duckdb_threads)}")
 
 
-def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table that ``warehouse/*/ddl_*.sql`` declares (idempotent)."""
+@functools.cache
+def _ddl() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The DDL files' statements in layer order, and the tables they declare."""
     root = warehouse_sql_dir()
-    for layer in LAYER_ORDER:
-        for path in sorted((root / layer).glob("ddl_*.sql")):
-            con.execute(path.read_text())
+    texts = tuple(path.read_text() for layer in LAYER_ORDER for path in sorted((root / layer).glob("ddl_*.sql")))
+    tables = tuple(re.findall(r"create\s+table\s+if\s+not\s+exists\s+(\w+)", "\n".join(texts), re.IGNORECASE))
+    return texts, tables
+
+
+def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table that ``warehouse/*/ddl_*.sql`` declares (idempotent).
+
+    The DDL is all ``create table if not exists``, so when every table is there it would change
+    nothing; one catalogue query says so (every writer connection runs this).
+    """
+    texts, tables = _ddl()
+    present = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database()").fetchall()}
+    if not set(tables) <= present:
+        for text in texts:
+            con.execute(text)
     _migrate(con)
 
 

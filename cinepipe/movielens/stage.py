@@ -138,7 +138,7 @@ def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source
         movie_fail = validation.split_relation(
             con, "stg_movies", "movielens_movies", params,
             raw_expr="concat_ws(',', movie_id, title, year, array_to_string(genres, '|'))",
-            good_table="valid_movies_all", bad_table="bad_movies")
+            good_table="valid_movies_all", bad_table="bad_movies", good_as_view=True)
         # movie ids are unique per release; a repeated id keeps its first row, the rest are rejected
         con.execute(
             "create or replace table valid_movies as select * from valid_movies_all "
