@@ -62,7 +62,7 @@ def snapshot_ratings(settings: Settings, dataset: str) -> dict:
             "n_movies": n_movies, "has_u1": has_u1}
 
 
-def snapshot_users(settings: Settings, dataset: str, users: list[int]) -> dict:
+def snapshot_for_users(settings: Settings, dataset: str, users: list[int]) -> dict:
     """A partial snapshot for an incremental refresh: only ``users``' ratings, plus every movie's
     rating count, in ``<key>-users-<hash of users>/``; the key is the one a full snapshot of the
     same ratings has. At ml-25m size, 10k users' ratings are 6% of the table, and the sorted copy

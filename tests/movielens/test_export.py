@@ -37,13 +37,13 @@ def test_partial_snapshot_holds_the_users_ratings_and_every_movies_count(home, s
     from cinepipe.movielens.export import movie_popularity
     from cinepipe.movielens.snapshot import (
         read_ratings,
+        snapshot_for_users,
         snapshot_ratings,
-        snapshot_users,
     )
 
     ingest_release(home, small_csv_dir)
     full = snapshot_ratings(home, "ml-latest-small")
-    part = snapshot_users(home, "ml-latest-small", [7, 3, 3, 50])
+    part = snapshot_for_users(home, "ml-latest-small", [7, 3, 3, 50])
     assert part["partial"] and part["key"] == full["key"] and part["n_ratings"] == full["n_ratings"]
     everything = read_ratings(full)
     mine = read_ratings(part)

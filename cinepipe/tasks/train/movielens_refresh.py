@@ -55,7 +55,7 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
     """Warm-refresh the latest model and re-export the touched users' lists; when the new ratings
     are a large share (or there is no model yet), say so: the caller retrains in full.
 
-    ``snapshot`` may be partial (the touched users' ratings only, ``snapshot_users``); a model
+    ``snapshot`` may be partial (the touched users' ratings only, ``snapshot_for_users``); a model
     that needs every rating (EASE) then takes the full snapshot of the same key.
     """
     settings = get_settings()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prefect import task
 
-from cinepipe.movielens.snapshot import attach_u1, snapshot_ratings, snapshot_users
+from cinepipe.movielens.snapshot import attach_u1, snapshot_for_users, snapshot_ratings
 from cinepipe.settings import get_settings
 
 
@@ -20,4 +20,4 @@ def snapshot_movielens(dataset: str, stage_dir: str | None = None) -> dict:
 @task(name="snapshot-movielens-users", task_run_name="snapshot-movielens-users[{dataset}]")
 def snapshot_movielens_users(dataset: str, users: list[int]) -> dict:
     """The partial snapshot an incremental refresh needs: the touched users' ratings and counts."""
-    return snapshot_users(get_settings(), dataset, users)
+    return snapshot_for_users(get_settings(), dataset, users)
