@@ -25,6 +25,13 @@ SHARED = Path(os.environ.get("CINEPIPE_SHARED_DATA", REPO.parent / "shared" / "d
 
 
 def _peak_mib() -> float:
+    """This process's peak resident memory. Linux's VmHWM starts afresh at exec; ru_maxrss does
+    not (a child started after the parent generated the 10M release reported the parent's peak)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
