@@ -7,6 +7,10 @@ the peak resident memory of the whole process tree, and prints time and memory p
 so the growth is visible; then adds ``--new-ratings`` (10,000) to the large warehouse and times
 `cinepipe ratings add` + `cinepipe update` against the full run. Targets (issue 10): at most 30
 minutes and 8 GiB for ml-25m size; the incremental update under 5% of the full run.
+
+With ``--prefect-server`` the commands talk to a Prefect server started for each home on 127.0.0.1
+(as a deployment does) instead of Prefect's local mode, where every command starts a throwaway API
+server (~10 s each, a fixed cost that weighs on the two short incremental commands).
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CINEPIPE_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
-def timed(cmd: list[str], home: str) -> tuple[float, float]:
+def timed(cmd: list[str], home: str, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Seconds and peak RSS (GiB, whole process tree) of one cinepipe command on ``home``."""
-    env = {**os.environ, "CINEPIPE_HOME": home}
+    env = {**(env or os.environ), "CINEPIPE_HOME": home}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     root, peak = psutil.Process(proc.pid), 0
@@ -47,13 +51,38 @@ def cinepipe(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("cinepipe")), *args]
 
 
-def run_branch(release: Path, models: str | None) -> tuple[float, float, str]:
-    """`cinepipe run movielens` on a fresh CINEPIPE_HOME: seconds, peak GiB and the home."""
-    home = tempfile.mkdtemp(prefix="cinepipe-scale-")
+def prefect_server(home: str) -> tuple[subprocess.Popen, dict[str, str]]:
+    """A Prefect server for ``home`` on a free loopback port, and the environment that uses it."""
+    import socket
+
+    from cinepipe.ops import serve
+    from cinepipe.settings import get_settings, reset_settings
+
+    os.environ["CINEPIPE_HOME"] = home
+    reset_settings()
+    settings = get_settings()
+    settings.ensure_dirs()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = serve.start_server(settings, port, log_path=Path(home) / "prefect-server.log")
+    return proc, serve.server_env(settings, port)
+
+
+def run_branch(release: Path, models: str | None, home: str, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """`cinepipe run movielens` on ``home``: seconds and peak GiB."""
     cmd = cinepipe("run", "movielens", "--source", str(release))
     if models:
         cmd += ["--models", models]
-    return (*timed(cmd, home), home)
+    return timed(cmd, home, env)
+
+
+def loaded_ratings(home: str) -> int:
+    """Ratings in the home's warehouse after the run."""
+    import duckdb
+
+    with duckdb.connect(str(Path(home) / "warehouse" / "cinepipe.duckdb"), read_only=True) as con:
+        return con.execute("select count(*) from movielens_ratings").fetchone()[0]
 
 
 def new_ratings_file(home: str, n: int, seed: int = 7) -> Path:
@@ -83,6 +112,8 @@ def main() -> None:
     parser.add_argument("--models", help="Comma-separated models to evaluate (default: the branch's set).")
     parser.add_argument("--new-ratings", type=int, default=10_000,
                         help="Then add this many new ratings to the large warehouse and time the update (0: skip).")
+    parser.add_argument("--prefect-server", action="store_true",
+                        help="Run against a Prefect server on 127.0.0.1 instead of Prefect's local mode.")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).parent))
     from make_synthetic_movielens import shape_for
@@ -91,25 +122,38 @@ def main() -> None:
 
     releases = []
     if (SHARED / "ml-latest-small").is_dir():
-        releases.append(("ml-latest-small", SHARED / "ml-latest-small", 100_836))
+        releases.append(("ml-latest-small", SHARED / "ml-latest-small"))
     big = args.release or Path(tempfile.mkdtemp(prefix="cinepipe-ml25m-")) / "ml-25m-synthetic"
     if not (big / "ratings.csv").exists():
         start = time.perf_counter()
         write_csv_release(big, shape_for(args.ratings), seed=25)
         print(f"generated {args.ratings:,} ratings in {time.perf_counter() - start:.0f}s", flush=True)
-    releases.append((big.name, big, args.ratings))
-    for name, path, n in releases:
-        seconds, peak, home = run_branch(path, args.models)
-        print(f"{name:>20}: {n:>11,} ratings | {seconds / 60:6.1f} min | peak {peak:5.2f} GiB | "
-              f"{seconds / (n / 1e6):7.1f} s and {peak / (n / 1e6):5.3f} GiB per million ratings", flush=True)
-    if args.new_ratings:  # on the last (largest) warehouse: the inbox and the incremental flow
-        added = new_ratings_file(home, args.new_ratings)
-        add_s, add_peak = timed(cinepipe("ratings", "add", str(added)), home)
-        update_s, update_peak = timed(cinepipe("update"), home)
-        inc = add_s + update_s
-        print(f"{'incremental':>20}: {args.new_ratings:>11,} new ratings on {name} | add {add_s:5.1f}s + update "
-              f"{update_s:6.1f}s = {inc:6.1f}s | peak {max(add_peak, update_peak):5.2f} GiB | "
-              f"{inc / seconds:6.1%} of the full run (target <= 5%)", flush=True)
+    releases.append((big.name, big))
+    servers = []
+    try:
+        for name, path in releases:
+            home = tempfile.mkdtemp(prefix="cinepipe-scale-")
+            env = None
+            if args.prefect_server:
+                proc, env = prefect_server(home)
+                servers.append(proc)
+            seconds, peak = run_branch(path, args.models, home, env)
+            n = loaded_ratings(home)
+            print(f"{name:>20}: {n:>11,} ratings | {seconds / 60:6.1f} min | peak {peak:5.2f} GiB | "
+                  f"{seconds / (n / 1e6):7.1f} s and {peak / (n / 1e6):5.3f} GiB per million ratings", flush=True)
+        if args.new_ratings:  # on the last (largest) warehouse: the inbox and the incremental flow
+            added = new_ratings_file(home, args.new_ratings)
+            add_s, add_peak = timed(cinepipe("ratings", "add", str(added)), home, env)
+            update_s, update_peak = timed(cinepipe("update"), home, env)
+            inc = add_s + update_s
+            mode = "a Prefect server" if args.prefect_server else "Prefect's local mode"
+            print(f"{'incremental':>20}: {args.new_ratings:>11,} new ratings on {name} ({mode}) | add {add_s:5.1f}s + "
+                  f"update {update_s:6.1f}s = {inc:6.1f}s | peak {max(add_peak, update_peak):5.2f} GiB | "
+                  f"{inc / seconds:6.1%} of the full run (target <= 5%)", flush=True)
+    finally:
+        for proc in servers:
+            proc.terminate()
+            proc.wait(timeout=60)
 
 
 if __name__ == "__main__":

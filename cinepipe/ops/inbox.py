@@ -105,14 +105,14 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
 
 
 def _emit(digest: str, dataset: str, rows: int) -> str:
-    """Announce the new file to the Prefect server, where a deployment trigger on this event runs
-    the incremental flow. In local mode there is no server to act on it (emitting would only start
-    a throwaway one, ~10 s), so the caller is told to run `cinepipe update` instead."""
-    from prefect.events import emit_event
-    from prefect.settings import get_current_settings
+    """Announce the new file; a deployment trigger on this event runs the incremental flow.
 
-    if not get_current_settings().api.url:
-        return "not emitted: no Prefect server (PREFECT_API_URL) to trigger on it; run `cinepipe update`"
+    With a Prefect server (``PREFECT_API_URL``) this is one quick call. In local mode Prefect starts
+    a throwaway API server for it (about 10 s) that records the event in the local Prefect
+    database, where the UI shows it; no trigger runs there, so `cinepipe update` applies the inbox.
+    """
+    from prefect.events import emit_event
+
     emit_event(
         event=EVENT,
         resource={"prefect.resource.id": f"cinepipe.inbox.{digest[:16]}", "cinepipe.dataset": dataset},

@@ -77,14 +77,3 @@ def test_backfill_partitions_apply_days_in_order(home, small_csv_dir, tmp_path, 
     second = incremental.apply_inbox(home, run_id="d2", until_day=date(2020, 9, 14))
     assert second["applied"] == {"ml-latest-small": 1} and incremental.pending_files(home) == []
 
-
-def test_no_event_without_a_prefect_server(home, small_csv_dir, tmp_path, ingest_release):
-    """Local mode: no server could act on the event, so none is emitted and the user is told."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    ingest_release(home, small_csv_dir)
-    new = tmp_path / "new.csv"
-    new.write_text(f"user_id,movie_id,rating,timestamp\n9001,{_movies(home)[0]},4.5,1600000000\n")
-    with temporary_settings(updates={PREFECT_API_URL: None}):
-        out = add_ratings(home, new)
-    assert out["accepted"] == 1 and "cinepipe update" in out["event"]
