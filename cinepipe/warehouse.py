@@ -42,12 +42,15 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 
 @functools.cache
-def _ddl() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The DDL files' statements in layer order, and the tables they declare."""
+def _ddl() -> tuple[tuple[str, ...], frozenset[str] | None]:
+    """The DDL files' statements in layer order, and the tables they declare; None instead of the
+    tables when the DDL creates anything else (views, indexes), which is then always applied."""
     root = warehouse_sql_dir()
     texts = tuple(path.read_text() for layer in LAYER_ORDER for path in sorted((root / layer).glob("ddl_*.sql")))
-    tables = tuple(re.findall(r"create\s+table\s+if\s+not\s+exists\s+(\w+)", "\n".join(texts), re.IGNORECASE))
-    return texts, tables
+    code = re.sub(r"--[^\n]*", "", "\n".join(texts))
+    tables = re.findall(r"\bcreate\s+table\s+if\s+not\s+exists\s+(\w+)", code, re.IGNORECASE)
+    only_tables = len(re.findall(r"\bcreate\b", code, re.IGNORECASE)) == len(tables)
+    return texts, frozenset(tables) if only_tables else None
 
 
 def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
@@ -59,7 +62,7 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     texts, tables = _ddl()
     present = {r[0] for r in con.execute(
         "select table_name from duckdb_tables() where database_name = current_database()").fetchall()}
-    if not set(tables) <= present:
+    if tables is None or not tables <= present:
         for text in texts:
             con.execute(text)
     _migrate(con)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cinepipe import warehouse
+from cinepipe.movielens.snapshot import POPULARITY
 from cinepipe.recsys.base import RatingModel
 from cinepipe.recsys.topn import top_n
 from cinepipe.settings import Settings
@@ -74,8 +75,6 @@ def movie_popularity(snapshot_dir: str | Path, items: np.ndarray) -> np.ndarray:
     """Ratings per movie of the whole dataset, in the order of ``items`` (0 for a movie no one
     rated): counted from a full snapshot's ratings, or read from a partial snapshot's counts."""
     import duckdb
-
-    from cinepipe.movielens.snapshot import POPULARITY
 
     if (Path(snapshot_dir) / POPULARITY).exists():
         counts = pd.read_parquet(Path(snapshot_dir) / POPULARITY)
