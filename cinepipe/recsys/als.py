@@ -2,10 +2,10 @@
 
 Every rating is an interaction: preference 1 with confidence ``1 + alpha``, every other movie
 preference 0 with confidence 1. Factors come from the ``implicit`` library's conjugate-gradient
-ALS (multi-threaded, sparse), which fits ml-25m size in about a minute where a dense item x item
-model cannot be built at all. A user's scores are their factors times every movie's factors.
-Rating-trained MF ranks rarely rated movies first (their predicted ratings are the most extreme);
-a model trained on who rated what does not.
+ALS (multi-threaded, sparse), which fits 25M ratings in about two minutes on two cores where a
+dense item x item model cannot be built at all. A user's scores are their factors times every
+movie's factors. Rating-trained MF ranks rarely rated movies first (their predicted ratings are the
+most extreme); a model trained on who rated what does not.
 """
 
 from __future__ import annotations
