@@ -2,8 +2,9 @@
 
 EASE's item-item weights are the movies' side of the model; a user's scores are their rating row
 times those weights, so new ratings only change the rows of the users who gave them. Matrix
-factorisation re-solves the touched users' rows from their ratings (``fold_in``). A full retrain is the caller's call
-when the new ratings are a large share of all ratings (``CINEPIPE_RETRAIN_FRACTION``).
+factorisation and implicit ALS re-solve the touched users' rows from their ratings (``fold_in``).
+A full retrain is the caller's call when the new ratings are a large share of all ratings
+(``CINEPIPE_RETRAIN_FRACTION``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def needs_full_retrain(n_new: int, n_total: int, fraction: float) -> bool:
 
 def needs_all_ratings(model: SavableModel) -> bool:
     """True when ``warm_refresh`` needs every rating (EASE rebuilds its seen matrix), not only the
-    touched users' (MF's ``fold_in``)."""
+    touched users' (``fold_in`` of MF and ALS)."""
     return isinstance(model, EASE)
 
 

@@ -69,7 +69,7 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
         full = snapshot_ratings(settings, dataset) if snapshot.get("partial") else snapshot
         ratings = read_ratings(full)
         new = ratings[ratings["user_id"].isin(touched_users)]
-    else:  # MF moves only the touched users' rows: read just their ratings (ml-25m: 1.5M of 25M)
+    else:  # MF and ALS move only the touched users' rows: read just their ratings (ml-25m: 1.5M of 25M)
         ratings = new = read_users_ratings(snapshot["dir"], touched_users)
     try:
         model = warm_refresh(model, ratings, new)
