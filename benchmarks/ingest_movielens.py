@@ -5,7 +5,7 @@ ml-25m layout (10 million rows by default), both times, their ratio and each run
 the ratio against a bare read of all four CSV files our ingest reads (ratings, movies, links, tags).
 Each measurement runs in its own process so peaks do not mix. Target: ratio <= 3, peak < 4 GiB.
 
-    python benchmarks/ingest_movielens.py [--rows 10000000] [--keep DIR]
+    python benchmarks/ingest_movielens.py [--rows 10000000] [--keep DIR] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,22 +82,31 @@ def _child(kind: str, release: str, home: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def compare(name: str, release: str, workdir: Path) -> None:
-    bare = _child("bare", release, str(workdir / f"{name}-bare"))
-    every = _child("bare-all", release, str(workdir / f"{name}-bare-all"))
-    ours = _child("ours", release, str(workdir / f"{name}-ours"))
-    ratio = ours["seconds"] / bare["seconds"]
-    per_m = ours["seconds"] / (ours["rows"] / 1e6)
-    print(f"{name:>18}: {ours['rows']:>11,} rows | ours {ours['seconds']:7.2f}s (peak {ours['peak_mib']:7.0f} MiB) | "
-          f"bare read_csv {bare['seconds']:6.2f}s (peak {bare['peak_mib']:6.0f} MiB) | ratio {ratio:4.2f}x | "
-          f"bare read_csv of all four files {every['seconds']:6.2f}s, ratio {ours['seconds'] / every['seconds']:4.2f}x | "
-          f"{per_m:5.2f} s per million rows | GX report {ours['gx_seconds']:5.1f}s", flush=True)
+def compare(name: str, release: str, workdir: Path, repeat: int) -> None:
+    """``repeat`` rounds of bare, bare-all-files and ours, interleaved so drift in the machine's speed
+    hits each alike; the ratio is of the medians (sub-second runs on a shared VM vary by +-30%)."""
+    runs: dict[str, list[dict]] = {"bare": [], "bare-all": [], "ours": []}
+    for i in range(repeat):
+        for kind in runs:
+            runs[kind].append(_child(kind, release, str(workdir / f"{name}-{kind}-{i}")))
+    med = {kind: statistics.median(r["seconds"] for r in rs) for kind, rs in runs.items()}
+    spread = {kind: f"{min(r['seconds'] for r in rs):.2f}-{max(r['seconds'] for r in rs):.2f}" for kind, rs in runs.items()}
+    peak = {kind: max(r["peak_mib"] for r in rs) for kind, rs in runs.items()}
+    ours = runs["ours"][0]
+    ratio = med["ours"] / med["bare"]
+    per_m = med["ours"] / (ours["rows"] / 1e6)
+    gx = statistics.median(r["gx_seconds"] for r in runs["ours"])
+    print(f"{name:>18}: {ours['rows']:>11,} rows, median of {repeat} | ours {med['ours']:6.2f}s ({spread['ours']}, "
+          f"peak {peak['ours']:5.0f} MiB) | bare read_csv {med['bare']:6.2f}s ({spread['bare']}, peak {peak['bare']:5.0f} MiB) | "
+          f"ratio {ratio:4.2f}x | bare read_csv of all four files {med['bare-all']:6.2f}s, ratio "
+          f"{med['ours'] / med['bare-all']:4.2f}x | {per_m:5.2f} s per million rows | GX report {gx:5.1f}s", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--keep", type=Path, help="Reuse/keep the generated release here.")
+    parser.add_argument("--repeat", type=int, default=5, help="Rounds per release (medians are printed).")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -114,7 +124,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cinepipe-bench-") as tmp:
         work = Path(tmp)
         if (SHARED / "ml-latest-small").is_dir():
-            compare("ml-latest-small", str(SHARED / "ml-latest-small"), work)
+            compare("ml-latest-small", str(SHARED / "ml-latest-small"), work, args.repeat)
         else:
             print(f"ml-latest-small: skipped ({SHARED} is absent)")
         release = args.keep or work / "ml-25m-synthetic"
@@ -122,7 +132,7 @@ def main() -> None:
             start = time.perf_counter()
             write_csv_release(release, shape_for(args.rows), seed=25)
             print(f"generated {args.rows:,} ratings in the ml-25m layout in {time.perf_counter() - start:.1f}s")
-        compare(f"synthetic {args.rows / 1e6:g}M", str(release), work)
+        compare(f"synthetic {args.rows / 1e6:g}M", str(release), work, args.repeat)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from cinepipe.contracts import schemas_dir
+from cinepipe.warehouse import drop_relation
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +172,7 @@ def split_relation(
         f"create or replace table {bad_table} as "
         f"select cast({raw_expr} as varchar) as raw, {reason_sql} as reason from {relation} where {failing}"
     )
-    for kind in ("view", "table"):
-        con.execute(f"drop {kind} if exists {good_table}")
+    drop_relation(con, good_table)
     kind = "view" if good_as_view else "table"
     clean = con.execute(f"select count(*) = 0 from {bad_table}").fetchone()[0]
     where = "" if clean else f" where not ({failing})"  # a clean view re-checks nothing on each scan

@@ -21,7 +21,7 @@ from cinepipe.contracts import render
 from cinepipe.errors import ValidationFailed
 from cinepipe.movielens.releases import ML100K_GENRES, Layout
 from cinepipe.settings import Settings
-from cinepipe.warehouse import configure
+from cinepipe.warehouse import configure, drop_relation
 
 STAGE_DB = "stage.duckdb"
 
@@ -55,6 +55,8 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
     with stage_db(stage_dir, settings) as con:
         # keep the file's row order in raw_ratings: dedupe_and_filter proves pairs unique from it
         con.execute("set preserve_insertion_order = true")
+        # every read_csv with store_rejects makes a temporary rejects_<file> table, empty when all parsed
+        read = ["ratings", "movies"]
         if layout.is_100k:
             genre_names = "[" + ", ".join("'" + g.replace("'", "''") + "'" for g in ML100K_GENRES) + "]"
             con.execute(render("raw_movielens_100k", 
@@ -69,10 +71,12 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
             genres_expr = "string_split(genres_raw, '|')"
             if (root / "links.csv").is_file():
                 con.execute(render("raw_movielens_links", links=_lit(root / "links.csv")))
+                read.append("links")
             else:
                 con.execute("create or replace table raw_links (movie_id bigint, imdb_num varchar, tmdb_id bigint)")
             if (root / "tags.csv").is_file():
                 con.execute(render("raw_movielens_tags", tags=_lit(root / "tags.csv")))
+                read.append("tags")
             else:
                 con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
         con.execute("set preserve_insertion_order = false")
@@ -80,15 +84,13 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
         con.execute(
             "create or replace table rejects (table_name varchar, raw varchar, reason varchar)"
         )
-        present = {r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where starts_with(table_name, 'rejects_')").fetchall()}
-        for table, target in (("ratings", "movielens_ratings"), ("movies", "movielens_movies"),
-                              ("links", "movielens_movies"), ("tags", "movielens_tags")):
-            if f"rejects_{table}" in present:
-                con.execute(
-                    f"insert into rejects select '{target}', csv_line, "
-                    f"'unparseable line ' || line || ': ' || error_message from rejects_{table}"
-                )
+        targets = {"ratings": "movielens_ratings", "movies": "movielens_movies",
+                   "links": "movielens_movies", "tags": "movielens_tags"}
+        for table in read:
+            con.execute(
+                f"insert into rejects select '{targets[table]}', csv_line, "
+                f"'unparseable line ' || line || ': ' || error_message from rejects_{table}"
+            )
         return {
             "ratings": _count(con, "raw_ratings"),
             "movies": _count(con, "stg_movies"),
@@ -140,13 +142,17 @@ def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source
             raw_expr="concat_ws(',', movie_id, title, year, array_to_string(genres, '|'))",
             good_table="valid_movies_all", bad_table="bad_movies", good_as_view=True)
         # movie ids are unique per release; a repeated id keeps its first row, the rest are rejected
-        con.execute(
-            "create or replace table valid_movies as select * from valid_movies_all "
-            "qualify row_number() over (partition by movie_id order by title) = 1")
-        dup_movies = _count(con, "valid_movies_all") - _count(con, "valid_movies")
-        con.execute(
-            "insert into bad_movies select concat_ws(',', movie_id, title, year), 'movie_id is repeated' "
-            "from (select * from valid_movies_all qualify row_number() over (partition by movie_id order by title) > 1)")
+        dup_movies = con.execute("select count(*) - count(distinct movie_id) from valid_movies_all").fetchone()[0]
+        drop_relation(con, "valid_movies")
+        if dup_movies:
+            con.execute(
+                "create table valid_movies as select * from valid_movies_all "
+                "qualify row_number() over (partition by movie_id order by title) = 1")
+            con.execute(
+                "insert into bad_movies select concat_ws(',', movie_id, title, year), 'movie_id is repeated' "
+                "from (select * from valid_movies_all qualify row_number() over (partition by movie_id order by title) > 1)")
+        else:  # the usual case: no copy
+            con.execute("create view valid_movies as select * from valid_movies_all")
         rating_fail = validation.split_relation(
             con, "raw_ratings", "movielens_ratings", params,
             raw_expr="concat_ws(',', user_id, movie_id, rating, rated_at_epoch_s)",
@@ -154,7 +160,7 @@ def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source
         tag_fail = validation.split_relation(
             con, "raw_tags", "movielens_tags", params,
             raw_expr="concat_ws(',', user_id, movie_id, tag, tagged_at_epoch_s)",
-            good_table="valid_tags", bad_table="bad_tags")
+            good_table="valid_tags", bad_table="bad_tags", good_as_view=True)
         for bad, target in (("bad_movies", "movielens_movies"), ("bad_ratings", "movielens_ratings"), ("bad_tags", "movielens_tags")):
             con.execute(f"insert into rejects select '{target}', raw, reason from {bad}")
         unparseable = con.execute(
@@ -277,8 +283,7 @@ def dedupe_and_filter(stage_dir: Path, settings: Settings, min_per_user: int, mi
         exact = latest if latest == before else con.execute(  # duplicates are rare: count them only then
             "select count(*) from (select distinct user_id, movie_id, rating, rated_at_epoch_s from valid_ratings)"
         ).fetchone()[0]
-        for kind in ("view", "table"):
-            con.execute(f"drop {kind} if exists final_ratings")
+        drop_relation(con, "final_ratings")
         if latest == before and not min_per_user and not min_per_movie:
             con.execute("create view final_ratings as select * from valid_ratings")
         else:

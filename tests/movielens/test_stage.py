@@ -109,6 +109,27 @@ def test_activity_filters_drop_sparse_users_and_movies(home, small_csv_dir):
         assert con.execute("select min(c) from (select count(*) c from final_ratings group by movie_id)").fetchone()[0] >= 20
 
 
+def test_check_and_dedupe_rerun_on_the_same_stage_file(home, small_csv_dir):
+    """A changed filter or bad-row limit reruns the later steps on the cached parse: each step
+    replaces what its last run left, a table where a view was and the other way round."""
+    movies = small_csv_dir / "movies.csv"
+    movies.write_text(movies.read_text() + "1,A repeated id (2001),Drama\n")
+    release, sd, _, checked, filtered = _stage(home, small_csv_dir, min_user=40)
+    assert checked.failures["movies: movie_id is repeated"] == 1
+    plain = stage.dedupe_and_filter(sd, home, 0, 0)      # final_ratings: a table before, a view now
+    assert plain["rows_out"] > filtered["rows_out"]
+    assert stage.dedupe_and_filter(sd, home, 40, 0) == filtered
+    movies.write_text("".join(movies.read_text().splitlines(keepends=True)[:-1]))
+    stage.parse_release(release.root, release.layout, sd, home)
+    stage.check_release(sd, release.layout, home, source="test")
+    with duckdb.connect(str(sd / stage.STAGE_DB)) as con:  # an earlier run's copy stands where the view goes
+        con.execute("drop view valid_movies")
+        con.execute("create table valid_movies as select * from stg_movies")
+    again = stage.check_release(sd, release.layout, home, source="test")
+    assert "movies: movie_id is repeated" not in again.failures
+    assert stage.dedupe_and_filter(sd, home, 0, 0)["rows_out"] == plain["rows_out"]
+
+
 def test_a_failed_load_leaves_the_warehouse_as_it_was_and_a_rerun_converges(home, small_csv_dir, ml100k_dir, monkeypatch):
     first, fsd, *_ = _stage(home, ml100k_dir)
     _load(home, first, fsd)
