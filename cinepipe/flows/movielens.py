@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
+from cinepipe.movielens import stage
 from cinepipe.recsys.registry import LARGE_EXPORT_MODEL, RANKING_MODELS, RATING_MODELS, too_large
 from cinepipe.recsys.splits import ML100K_U1, RANDOM_70_30, STRATIFIED_75_25
 from cinepipe.runtime import task_runner
@@ -30,10 +31,13 @@ def ingest_movielens_flow(source: str) -> dict:
     """Source to warehouse: returns the release, per-step counts and the loaded row counts."""
     settings = get_settings()
     release = fetch_movielens(source)
-    parsed = parse_movielens(release)
-    validated = validate_movielens(parsed, release)
-    report = report_movielens.submit(validated, release)  # off the critical path of the load
-    deduped = dedupe_movielens(
+    # the stage steps' cached results name tables in the release's staging database: when a user
+    # removed it, they run again instead of handing on a path to nothing
+    rebuild = {} if stage.stage_exists(stage.stage_dir_for(settings, release["content_key"])) else {"refresh_cache": True}
+    parsed = parse_movielens.with_options(**rebuild)(release)
+    validated = validate_movielens.with_options(**rebuild)(parsed, release)
+    report = report_movielens.with_options(**rebuild).submit(validated, release)  # off the load's critical path
+    deduped = dedupe_movielens.with_options(**rebuild)(
         validated, release["dataset"], settings.min_ratings_per_user, settings.min_ratings_per_movie
     )
     loaded = load_movielens(deduped, release["dataset"], source)

@@ -26,6 +26,15 @@ from cinepipe.warehouse import configure, drop_relation
 STAGE_DB = "stage.duckdb"
 
 
+def stage_dir_for(settings: Settings, content_key: str) -> Path:
+    """Where a release's staging database lives (named by the release's content)."""
+    return settings.staging_dir / "movielens" / content_key
+
+
+def stage_exists(stage_dir: Path) -> bool:
+    return (stage_dir / STAGE_DB).is_file()
+
+
 @contextmanager
 def stage_db(stage_dir: Path, settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(stage_dir / STAGE_DB), read_only=read_only)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from prefect.cache_policies import INPUTS, TASK_SOURCE, CachePolicy
@@ -11,19 +14,44 @@ from prefect.tasks import exponential_backoff
 from cinepipe.errors import TransientHTTPError
 from cinepipe.hashing import content_dir, content_key, fingerprint_path
 
-__all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "content_dir", "content_key", "fingerprint_path", "retry_transient"]
+__all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "content_dir", "content_key", "epoch", "fingerprint_path",
+           "retry_transient"]
 
+
+EPOCH_FILE = ".cinepipe-epoch"
+
+
+def epoch(root: Path) -> str:
+    """A random id for this incarnation of the directory ``root``, made the first time it is asked
+    for; clearing the directory clears the id, and the next one differs."""
+    path = root / EPOCH_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / f"{EPOCH_FILE}.{uuid.uuid4().hex}"
+        tmp.write_text(uuid.uuid4().hex)
+        try:
+            os.link(tmp, path)  # atomic: of two racing writers one wins and both read its id
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+        return path.read_text().strip()
 
 
 @dataclass
 class HomePolicy(CachePolicy):
-    """Keys a result to CINEPIPE_HOME: a cached path from another home may no longer exist."""
+    """Keys a result to CINEPIPE_HOME and to the incarnation of the directories cached results
+    point into (``cache/staging``, ``artifacts``): a path from another home, or from before a
+    user cleared one of them, names nothing, so the step must run again."""
 
     def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any],
                     **kwargs: Any) -> str | None:
         from cinepipe.settings import get_settings
 
-        return content_key(str(get_settings().home_dir))
+        settings = get_settings()
+        return content_key(str(settings.home_dir), epoch(settings.staging_dir), epoch(settings.artifacts_dir))
 
 
 # A step reruns when its inputs or its code change. Inputs are paths whose names carry the content

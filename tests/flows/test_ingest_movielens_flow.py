@@ -49,3 +49,26 @@ def test_changed_input_reruns_the_steps(home, small_csv_dir):
     states = _task_states(state.state_details.flow_run_id)
     assert all(s == "Completed" for s in states.values()), states
     assert state.result()["load"]["skipped"] is False
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("cleared", ["staging", "one-stage"])
+def test_cleared_staging_is_rebuilt_not_read_from_a_cached_path(home, small_csv_dir, cleared):
+    """Cached results name files under cache/staging: after a user clears it (all of it, or one
+    release's stage) and the warehouse lost the rows, a run rebuilds the stage and reloads."""
+    import shutil
+
+    from cinepipe.flows.movielens import ingest_movielens_flow
+
+    first = ingest_movielens_flow(str(small_csv_dir))
+    loaded = first["load"]["rows"]["movielens_ratings"]
+    shutil.rmtree(home.staging_dir if cleared == "staging" else first["stage_dir"])
+    with warehouse.transaction(home) as con:
+        con.execute("delete from movielens_ratings")
+        con.execute("delete from load_log")
+    state = ingest_movielens_flow(str(small_csv_dir), return_state=True)
+    assert state.is_completed()
+    states = _task_states(state.state_details.flow_run_id)
+    assert states["parse-movielens[ml-latest-small]"] == "Completed", states
+    assert state.result()["load"]["rows"]["movielens_ratings"] == loaded
+    assert warehouse.table_counts(home)["movielens_ratings"] == loaded

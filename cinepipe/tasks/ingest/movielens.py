@@ -38,7 +38,7 @@ def fetch_movielens(source: str) -> dict:
 def parse_movielens(release: dict) -> dict:
     """Parse the release's files into the typed staging tables of its staging database."""
     settings = get_settings()
-    stage_dir = settings.staging_dir / "movielens" / release["content_key"]
+    stage_dir = stage.stage_dir_for(settings, release["content_key"])
     layout = ml_source.ML100K_LAYOUT if release["layout"] == "ml-100k" else ml_source.CSV_LAYOUT
     counts = stage.parse_release(Path(release["root"]), layout, stage_dir, settings)
     return {"stage_dir": str(stage_dir), "key": step_key(parse_movielens, release), "counts": counts}
