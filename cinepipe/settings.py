@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     )
     quick: bool = Field(False, description="Fewer epochs and rows, for tests and the sample run.")
     seed: int = 42
+    keep_snapshots: int = Field(
+        3, ge=1, description="Rating snapshots kept per dataset under cache/snapshots (newest by last use); "
+                             "older ones are removed once unused for an hour.",
+    )
     retrain_fraction: float = Field(
         0.05, ge=0, le=1, description="New/old ratings above which an update retrains fully."
     )

@@ -6,6 +6,10 @@ snapshot's key, so new ratings (a reload or the inbox) retrain and re-evaluate, 
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -18,6 +22,40 @@ from cinepipe.hashing import content_key
 from cinepipe.settings import Settings
 
 POPULARITY = "popularity.parquet"  # partial snapshots: every movie's rating count (movie_id, n)
+# a snapshot used this recently may be open in a running flow (a 25M-row run takes ~12 min): kept
+PRUNE_MIN_AGE_S = 3600.0
+
+log = logging.getLogger(__name__)
+
+
+def _root(settings: Settings, dataset: str) -> Path:
+    return settings.cache_dir / "snapshots" / "movielens" / dataset
+
+
+def prune_snapshots(settings: Settings, dataset: str) -> list[Path]:
+    """Remove ``dataset``'s snapshots beyond the newest ``keep_snapshots`` by last use, except any
+    used within ``PRUNE_MIN_AGE_S``. Every rating state has its own snapshot (~250 MB at 25M), so a
+    nightly run with new ratings would otherwise add one a night. A removed one that is needed
+    again is rewritten from the warehouse.
+    """
+    root = _root(settings, dataset)
+    if not root.is_dir():
+        return []
+    newest_first = sorted((d for d in root.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
+    cutoff = time.time() - PRUNE_MIN_AGE_S
+    removed = [d for d in newest_first[settings.keep_snapshots:] if d.stat().st_mtime < cutoff]
+    for d in removed:
+        shutil.rmtree(d, ignore_errors=True)
+    if removed:
+        log.info("movielens[%s]: removed %d snapshot(s) beyond the newest %d", dataset, len(removed),
+                 settings.keep_snapshots)
+    return removed
+
+
+def _used(settings: Settings, dataset: str, out: Path) -> None:
+    """Mark ``out`` as just used (a reused snapshot is as new as a written one) and prune."""
+    os.utime(out)
+    prune_snapshots(settings, dataset)
 
 
 def _state(con, dataset: str) -> tuple[str, int, int, int]:
@@ -41,14 +79,15 @@ def _copy_movies(con, dataset: str, out: Path) -> None:
 
 
 def snapshot_ratings(settings: Settings, dataset: str) -> dict:
-    """Write ``cache/snapshots/movielens/<dataset>/<key>/`` (ratings, movies, u1 split when present).
+    """Write ``cache/snapshots/movielens/<dataset>/<key>/`` (ratings, movies, u1 split when present),
+    or reuse it when it is there; then prune the dataset's old snapshots (``prune_snapshots``).
 
     Returns:
         ``{"dir", "key", "dataset", "n_ratings", "n_users", "n_movies", "has_u1"}``.
     """
     with warehouse.connect(settings, read_only=True) as con:
         key, n, n_users, n_movies = _state(con, dataset)
-        out = settings.cache_dir / "snapshots" / "movielens" / dataset / key
+        out = _root(settings, dataset) / key
         if not (out / "ratings.parquet").exists():
             out.mkdir(parents=True, exist_ok=True)
             con.execute(
@@ -57,6 +96,7 @@ def snapshot_ratings(settings: Settings, dataset: str) -> dict:
                 "(format parquet)", [dataset])
             _copy_movies(con, dataset, out)
             (out / "ratings.tmp").replace(out / "ratings.parquet")
+    _used(settings, dataset, out)
     has_u1 = (out / "u1.parquet").exists()
     return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": n, "n_users": n_users,
             "n_movies": n_movies, "has_u1": has_u1}
@@ -74,7 +114,7 @@ def snapshot_for_users(settings: Settings, dataset: str, users: list[int]) -> di
     with warehouse.connect(settings, read_only=True) as con:
         key, n, n_users, n_movies = _state(con, dataset)
         wanted = sorted({int(u) for u in users})
-        out = settings.cache_dir / "snapshots" / "movielens" / dataset / f"{key}-users-{content_key(*wanted)}"
+        out = _root(settings, dataset) / f"{key}-users-{content_key(*wanted)}"
         if not (out / "ratings.parquet").exists():
             out.mkdir(parents=True, exist_ok=True)
             con.execute("create temp table wanted_users as select unnest(?::bigint[]) as user_id", [wanted])
@@ -87,6 +127,7 @@ def snapshot_for_users(settings: Settings, dataset: str, users: list[int]) -> di
                         f"group by movie_id) to '{out / POPULARITY}' (format parquet)", [dataset])
             _copy_movies(con, dataset, out)
             (out / "ratings.tmp").replace(out / "ratings.parquet")
+    _used(settings, dataset, out)
     return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": n, "n_users": n_users,
             "n_movies": n_movies, "has_u1": False, "partial": True}
 

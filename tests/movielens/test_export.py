@@ -53,3 +53,50 @@ def test_partial_snapshot_holds_the_users_ratings_and_every_movies_count(home, s
     counts = everything.movie_id.value_counts().reindex(items, fill_value=0).to_numpy(np.float64)
     assert np.array_equal(movie_popularity(part["dir"], items), counts)
     assert np.array_equal(movie_popularity(full["dir"], items), counts)  # the same from the full snapshot
+
+
+def test_old_snapshots_are_pruned_beyond_the_newest_kept(home, small_csv_dir, ingest_release, monkeypatch):
+    """Each new rating state writes a snapshot: past ``keep_snapshots`` the oldest go, but never
+    one used within the last hour (a running flow may read it); a reused one counts as new."""
+    import os
+    import time
+    from pathlib import Path
+
+    from cinepipe import warehouse
+    from cinepipe.movielens import snapshot as snap
+
+    def rate(value):  # a new state of the dataset's ratings, so a new snapshot key
+        with warehouse.transaction(home) as con:
+            con.execute("update movielens_ratings set rating = ? where rowid = (select min(rowid) from movielens_ratings)",
+                        [value])
+
+    def take(hours_ago=0.0):
+        out = Path(snap.snapshot_ratings(home, "ml-latest-small")["dir"])
+        if hours_ago:
+            then = time.time() - hours_ago * 3600
+            os.utime(out, (then, then))
+        return out
+
+    monkeypatch.setattr(home, "keep_snapshots", 2)
+    ingest_release(home, small_csv_dir)
+    made = [take(5)]
+    rate(0.5)
+    made.append(take(4))
+    rate(1.0)
+    made.append(take(3))
+    rate(1.5)
+    fresh = take()
+    assert [d.exists() for d in made] == [False, False, True] and fresh.exists()
+    rate(2.0)
+    second = take()
+    assert not made[2].exists()
+    rate(2.5)
+    third = take()
+    part = Path(snap.snapshot_for_users(home, "ml-latest-small", [3])["dir"])
+    assert all(d.exists() for d in (fresh, second, third, part))  # beyond two, but used this hour
+    for d in (fresh, second):
+        then = time.time() - 2 * 3600
+        os.utime(d, (then, then))
+    rate(1.5)  # back to fresh's ratings: the snapshot is reused, and that use makes it new
+    assert take() == fresh
+    assert fresh.exists() and not second.exists() and third.exists() and part.exists()

@@ -4,7 +4,7 @@ create or replace table raw_ratings as
 select user_id, movie_id, rating, rated_at_epoch_s
 from read_csv({ratings}, header = false, delim = '\t', quote = '',
     columns = {'user_id': 'BIGINT', 'movie_id': 'BIGINT', 'rating': 'DOUBLE', 'rated_at_epoch_s': 'BIGINT'},
-    store_rejects = true, rejects_table = 'rejects_ratings', rejects_scan = 'rejects_scan_ratings');
+    auto_detect = false, store_rejects = true, rejects_table = 'rejects_ratings', rejects_scan = 'rejects_scan_ratings');
 
 create or replace table raw_movies as
 select movie_id, title as title_raw, imdb_url,
@@ -17,4 +17,4 @@ from read_csv({movies}, header = false, delim = '|', quote = '', encoding = 'lat
         'f5': 'TINYINT', 'f6': 'TINYINT', 'f7': 'TINYINT', 'f8': 'TINYINT', 'f9': 'TINYINT',
         'f10': 'TINYINT', 'f11': 'TINYINT', 'f12': 'TINYINT', 'f13': 'TINYINT', 'f14': 'TINYINT',
         'f15': 'TINYINT', 'f16': 'TINYINT', 'f17': 'TINYINT', 'f18': 'TINYINT'},
-    store_rejects = true, rejects_table = 'rejects_movies', rejects_scan = 'rejects_scan_movies');
+    auto_detect = false, store_rejects = true, rejects_table = 'rejects_movies', rejects_scan = 'rejects_scan_movies');
