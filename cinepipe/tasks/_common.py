@@ -14,7 +14,7 @@ from prefect.tasks import exponential_backoff
 from cinepipe.errors import TransientHTTPError
 from cinepipe.hashing import content_dir, content_key, fingerprint_path
 
-__all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "content_dir", "content_key", "epoch", "fingerprint_path",
+__all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "STAGED", "TRAINED", "content_dir", "content_key", "epoch", "fingerprint_path",
            "retry_transient"]
 
 
@@ -42,24 +42,30 @@ def epoch(root: Path) -> str:
 
 @dataclass
 class HomePolicy(CachePolicy):
-    """Keys a result to CINEPIPE_HOME and to the incarnation of the directories cached results
-    point into (``cache/staging``, ``artifacts``): a path from another home, or from before a
-    user cleared one of them, names nothing, so the step must run again."""
+    """Keys a result to CINEPIPE_HOME (a cached path from another home may not exist there) and to
+    the incarnation of the directories named in ``outputs`` (settings attributes) that the step
+    writes into: once a user clears one, a cached result would name files that are gone, so the
+    step runs again. Steps that write no files leave ``outputs`` empty and stay cached."""
+
+    outputs: tuple[str, ...] = ()
 
     def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any],
                     **kwargs: Any) -> str | None:
         from cinepipe.settings import get_settings
 
         settings = get_settings()
-        return content_key(str(settings.home_dir), epoch(settings.staging_dir), epoch(settings.artifacts_dir))
+        return content_key(str(settings.home_dir), *(epoch(getattr(settings, name)) for name in self.outputs))
 
 
 # A step reruns when its inputs or its code change. Inputs are paths whose names carry the content
 # hash of what they hold (see ``content_dir``), so "same input path" means "same content".
 CACHED = INPUTS + TASK_SOURCE + HomePolicy()
+# steps whose results name files under cache/staging, and under artifacts/
+STAGED = INPUTS + TASK_SOURCE + HomePolicy(outputs=("staging_dir",))
+TRAINED = INPUTS + TASK_SOURCE + HomePolicy(outputs=("artifacts_dir",))
 # for training steps that also take the run id (to name where artifacts go): the run id must not
 # make every night a cache miss
-CACHED_ACROSS_RUNS = (INPUTS - "run_id") + TASK_SOURCE + HomePolicy()
+CACHED_ACROSS_RUNS = (INPUTS - "run_id") + TASK_SOURCE + HomePolicy(outputs=("artifacts_dir",))
 
 NETWORK_RETRIES = 3
 NETWORK_RETRY_DELAYS = exponential_backoff(backoff_factor=2)

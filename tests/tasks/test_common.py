@@ -12,17 +12,22 @@ def test_step_key_finds_the_source_of_a_task_that_arrived_pickled():
     assert step_key(clone, 1) == step_key(score_recommendations, 1) == step_key(score_recommendations.fn, 1)
 
 
-def test_cache_keys_change_when_a_directory_results_point_into_is_cleared(home):
+def test_cache_keys_change_when_the_directory_a_step_writes_into_is_cleared(home):
     import shutil
 
     from cinepipe.tasks._common import HomePolicy, epoch
 
-    policy = HomePolicy()
-    first = policy.compute_key(None, {}, {})
-    assert policy.compute_key(None, {}, {}) == first  # stable while nothing is cleared
+    plain, staged, trained = HomePolicy(), HomePolicy(outputs=("staging_dir",)), HomePolicy(outputs=("artifacts_dir",))
+
+    def keys():
+        return [p.compute_key(None, {}, {}) for p in (plain, staged, trained)]
+
+    first = keys()
+    assert keys() == first and len(set(first)) == 3  # stable while nothing is cleared
     assert epoch(home.staging_dir) == epoch(home.staging_dir)
     shutil.rmtree(home.artifacts_dir)
-    after_artifacts = policy.compute_key(None, {}, {})
-    assert after_artifacts != first
+    after_artifacts = keys()
+    assert after_artifacts[:2] == first[:2] and after_artifacts[2] != first[2]
     shutil.rmtree(home.staging_dir)
-    assert policy.compute_key(None, {}, {}) not in (first, after_artifacts)
+    after_staging = keys()
+    assert after_staging[0] == first[0] and after_staging[1] != first[1] and after_staging[2] == after_artifacts[2]

@@ -21,7 +21,7 @@ from cinepipe.movielens.export import (
 )
 from cinepipe.recsys.persist import load_model
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import CACHED, content_dir, slug, step_key
+from cinepipe.tasks._common import STAGED, content_dir, slug, step_key
 from cinepipe.tasks.train.movielens_refresh import remember_model
 
 
@@ -30,7 +30,7 @@ def export_parts(snapshot: dict) -> list[tuple[int, int]]:
     return user_parts(snapshot_users(snapshot["dir"]), get_settings().topn_users_per_task)
 
 
-@task(name="score-recommendations", cache_policy=CACHED,
+@task(name="score-recommendations", cache_policy=STAGED,
       task_run_name="score-recommendations[{trained[dataset]}:{first}-{last}]")
 def score_recommendations(trained: dict, snapshot: dict, first: int, last: int, top_n: int,
                           cold_start_min_ratings: int) -> str:

@@ -15,8 +15,8 @@ from cinepipe.imdb.sources import read_reviews
 from cinepipe.progress import download_bar
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import (
-    CACHED,
     NETWORK,
+    STAGED,
     content_dir,
     content_key,
     fingerprint_path,
@@ -54,7 +54,7 @@ def fetch_imdb(source: str) -> dict:
     return {"source": source, "path": str(path), "sha256": digests[0], "key": content_key(*digests)}
 
 
-@task(name="read-imdb", cache_policy=CACHED)
+@task(name="read-imdb", cache_policy=STAGED)
 def read_imdb(fetched: dict) -> dict:
     """Every review as read, and the members that could not be used, as Parquet under staging/."""
     key = step_key(read_imdb, fetched["key"])

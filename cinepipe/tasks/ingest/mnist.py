@@ -16,8 +16,8 @@ from cinepipe.errors import DownloadError, ValidationFailed
 from cinepipe.mnist import idx, sources, store, validate
 from cinepipe.settings import Settings, get_settings
 from cinepipe.tasks._common import (
-    CACHED,
     NETWORK,
+    STAGED,
     content_dir,
     content_key,
     step_key,
@@ -72,7 +72,7 @@ def fetch_mnist(source: str, dataset: str) -> dict:
     return {"source": source, "dataset": dataset, "files": paths, "checksums": checksums, "key": key}
 
 
-@task(name="stage-mnist", cache_policy=CACHED)
+@task(name="stage-mnist", cache_policy=STAGED)
 def stage_mnist(fetched: dict) -> dict:
     """Parse and check the IDX files; write one row per image to Parquet under staging/."""
     dataset = fetched["dataset"]

@@ -11,8 +11,8 @@ from cinepipe.movielens import stage
 from cinepipe.progress import download_bar
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import (
-    CACHED,
     NETWORK,
+    STAGED,
     step_key,
 )
 
@@ -34,7 +34,7 @@ def fetch_movielens(source: str) -> dict:
     }
 
 
-@task(name="parse-movielens", task_run_name="parse-movielens[{release[dataset]}]", cache_policy=CACHED)
+@task(name="parse-movielens", task_run_name="parse-movielens[{release[dataset]}]", cache_policy=STAGED)
 def parse_movielens(release: dict) -> dict:
     """Parse the release's files into the typed staging tables of its staging database."""
     settings = get_settings()

@@ -9,10 +9,10 @@ from prefect import task
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.registry import build, export_model_for
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import CACHED, step_key
+from cinepipe.tasks._common import TRAINED, step_key
 
 
-@task(name="train-movielens", task_run_name="train-movielens[{snapshot[dataset]}]", cache_policy=CACHED)
+@task(name="train-movielens", task_run_name="train-movielens[{snapshot[dataset]}]", cache_policy=TRAINED)
 def train_movielens(snapshot: dict, quick: bool, seed: int) -> dict:
     """Fit the export model on every rating of the snapshot; save it under artifacts/."""
     ratings = read_ratings(snapshot)

@@ -20,7 +20,7 @@ from cinepipe.naver.study import (
     study_rows,
 )
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import CACHED, content_dir
+from cinepipe.tasks._common import TRAINED, content_dir
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ TARGET = "naver"
 DATASET = "naver"
 
 
-@task(name="study-naver", cache_policy=CACHED)
+@task(name="study-naver", cache_policy=TRAINED)
 def study_naver(scores: str, quick: bool, seed: int) -> str:
     """Statistics, figures (PNG) and cross-validated predictions into ``artifacts/naver/<key>/``."""
     settings = get_settings()

@@ -16,12 +16,12 @@ from cinepipe.imdb.baselines import TfidfConfig, fit_vectorizer
 from cinepipe.imdb.prepare import PART, PARTS, encode_parts, split_parts
 from cinepipe.imdb.vocab import TOKENIZER_VERSION
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import CACHED, content_dir, step_key
+from cinepipe.tasks._common import STAGED, content_dir, step_key
 
 QUICK_REVIEWS_PER_SPLIT = 1_000
 
 
-@task(name="prepare-imdb", cache_policy=CACHED)
+@task(name="prepare-imdb", cache_policy=STAGED)
 def prepare_imdb(validated: dict, quick: bool, seed: int) -> dict:
     """Fit/val/test parts, the train-only vocabulary and the encoded reviews, cached by content."""
     max_per_split = QUICK_REVIEWS_PER_SPLIT if quick else None
@@ -36,7 +36,7 @@ def prepare_imdb(validated: dict, quick: bool, seed: int) -> dict:
     return {"dir": str(out), "key": key, "counts": counts, "vocabulary_size": len(vocab.words)}
 
 
-@task(name="tfidf-imdb", cache_policy=CACHED)
+@task(name="tfidf-imdb", cache_policy=STAGED)
 def tfidf_imdb(prepared: dict) -> dict:
     """TF-IDF matrices of every part, from a vectorizer fitted on the training reviews only."""
     config = TfidfConfig()

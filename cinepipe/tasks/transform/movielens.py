@@ -9,10 +9,10 @@ from prefect import task
 from cinepipe import warehouse
 from cinepipe.movielens import load, stage
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import CACHED, step_key
+from cinepipe.tasks._common import STAGED, step_key
 
 
-@task(name="dedupe-movielens", task_run_name="dedupe-movielens[{dataset}]", cache_policy=CACHED)
+@task(name="dedupe-movielens", task_run_name="dedupe-movielens[{dataset}]", cache_policy=STAGED)
 def dedupe_movielens(validated: dict, dataset: str, min_per_user: int, min_per_movie: int) -> dict:
     """Exact duplicates out, latest rating per (user, movie), activity filters (SQL in DuckDB)."""
     stage_dir = Path(validated["stage_dir"])

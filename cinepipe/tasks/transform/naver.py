@@ -35,7 +35,7 @@ from cinepipe.naver.imdb_fallback import (
 )
 from cinepipe.naver.scores_io import format_score_lines
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import CACHED, content_dir
+from cinepipe.tasks._common import CACHED, STAGED, content_dir
 from cinepipe.validation import gx_validate, summarise_gx
 
 REVIEW_CSV = "naver_match_review.csv"
@@ -78,7 +78,7 @@ def read_review_decisions() -> dict[str, int | None]:
     return decisions
 
 
-@task(name="match-naver", cache_policy=CACHED)
+@task(name="match-naver", cache_policy=STAGED)
 def match_titles(staged: str, searched: str, decisions: dict[str, int | None], threshold: float) -> str:
     """Decide every row's movie into ``matches.parquet``."""
     rows = pd.read_parquet(Path(staged) / "list.parquet")
@@ -114,7 +114,7 @@ def imdb_fallback(staged: str, matches: str) -> str:
     return str(out)
 
 
-@task(name="assemble-naver", cache_policy=CACHED)
+@task(name="assemble-naver", cache_policy=STAGED)
 def assemble_scores(staged: str, matches: str, pages: str, imdb: str) -> dict:
     """``scores.parquet`` (the naver_scores rows), ``review.parquet`` and the counts."""
     rows = pd.read_parquet(Path(staged) / "list.parquet")

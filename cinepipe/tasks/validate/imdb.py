@@ -12,11 +12,11 @@ from prefect.artifacts import create_markdown_artifact
 from cinepipe.errors import ValidationFailed
 from cinepipe.imdb.checks import check_reviews, gx_report
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import CACHED, content_dir, step_key
+from cinepipe.tasks._common import STAGED, content_dir, step_key
 from cinepipe.validation import summarise_gx
 
 
-@task(name="validate-imdb", cache_policy=CACHED)
+@task(name="validate-imdb", cache_policy=STAGED)
 def validate_imdb(read: dict) -> dict:
     """Good, deduplicated reviews and quarantined rows as Parquet; fails above the bad fraction."""
     settings = get_settings()

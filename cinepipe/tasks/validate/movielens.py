@@ -12,7 +12,7 @@ from prefect.artifacts import create_markdown_artifact
 from cinepipe.movielens import source as ml_source
 from cinepipe.movielens import stage
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import CACHED, slug, step_key
+from cinepipe.tasks._common import STAGED, slug, step_key
 from cinepipe.validation import summarise_gx
 
 
@@ -20,7 +20,7 @@ def _layout(release: dict) -> ml_source.Layout:
     return ml_source.ML100K_LAYOUT if release["layout"] == "ml-100k" else ml_source.CSV_LAYOUT
 
 
-@task(name="validate-movielens", task_run_name="validate-movielens[{release[dataset]}]", cache_policy=CACHED)
+@task(name="validate-movielens", task_run_name="validate-movielens[{release[dataset]}]", cache_policy=STAGED)
 def validate_movielens(parsed: dict, release: dict) -> dict:
     """Split rows into valid and quarantined; fail above the allowed bad fraction."""
     settings = get_settings()
@@ -33,7 +33,7 @@ def validate_movielens(parsed: dict, release: dict) -> dict:
     }
 
 
-@task(name="report-movielens", task_run_name="report-movielens[{release[dataset]}]", cache_policy=CACHED)
+@task(name="report-movielens", task_run_name="report-movielens[{release[dataset]}]", cache_policy=STAGED)
 def report_movielens(validated: dict, release: dict) -> dict:
     """Great Expectations over the valid rows: kept as JSON and shown as a Prefect artifact."""
     stage_dir = Path(validated["stage_dir"])
