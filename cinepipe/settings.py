@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         3, ge=1, description="Rating snapshots kept per dataset under cache/snapshots (newest by last use); "
                              "older ones are removed once unused for an hour.",
     )
+    keep_models: int = Field(
+        2, ge=1, description="Trained recommender models kept per dataset and model under artifacts/ "
+                             "(besides the one whose lists are out); older ones go once an hour old.",
+    )
     retrain_fraction: float = Field(
         0.05, ge=0, le=1, description="New/old ratings above which an update retrains fully."
     )

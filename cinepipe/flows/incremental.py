@@ -10,7 +10,7 @@ from prefect import flow
 from cinepipe.ops.locks import run_lock
 from cinepipe.settings import get_settings
 from cinepipe.tasks.export.movielens import export_recommendations
-from cinepipe.tasks.train.movielens import train_movielens
+from cinepipe.tasks.train.movielens import trained_model
 from cinepipe.tasks.train.movielens_refresh import apply_inbox, refresh_recommendations
 from cinepipe.tasks.transform.movielens_snapshot import (
     snapshot_movielens,
@@ -42,7 +42,7 @@ def update_movielens(dataset: str | None = None, day: str | None = None) -> dict
         refreshed = refresh_recommendations(name, users, applied["applied"][name], partial)
         if refreshed["mode"] == "full-retrain":
             snapshot = snapshot_movielens(name)
-            trained = train_movielens(snapshot, settings.quick, settings.seed)
+            trained = trained_model(snapshot, settings.quick, settings.seed)
             refreshed = {**export_recommendations(trained, snapshot), "mode": "full-retrain"}
         out[name] = {"ratings_applied": applied["applied"][name], "users_touched": len(users), **refreshed}
     return {"datasets": out, "nothing_new": not out}

@@ -15,7 +15,7 @@ from cinepipe.tasks.evaluate.movielens import (
 )
 from cinepipe.tasks.export.movielens import export_parts, export_recommendations, score_recommendations
 from cinepipe.tasks.ingest.movielens import fetch_movielens, parse_movielens
-from cinepipe.tasks.train.movielens import train_movielens
+from cinepipe.tasks.train.movielens import trained_model
 from cinepipe.tasks.transform.movielens import dedupe_movielens, load_movielens
 from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
 from cinepipe.tasks.validate.movielens import report_movielens, validate_movielens
@@ -92,7 +92,7 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
             if one_at_a_time:
                 futures[-1].wait()
     metrics = record_movielens_metrics([f.result() for f in futures], dataset)
-    trained = train_movielens(snapshot, quick, settings.seed)
+    trained = trained_model(snapshot, quick, settings.seed)
     scored = [
         score_recommendations.submit(trained, snapshot, first, last, settings.top_n, settings.cold_start_min_ratings)
         for first, last in export_parts(snapshot)

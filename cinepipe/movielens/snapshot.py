@@ -6,10 +6,7 @@ snapshot's key, so new ratings (a reload or the inbox) retrain and re-evaluate, 
 
 from __future__ import annotations
 
-import logging
 import os
-import shutil
-import time
 from pathlib import Path
 
 import duckdb
@@ -19,13 +16,10 @@ import pandas as pd
 from cinepipe import warehouse
 from cinepipe.errors import CinepipeError
 from cinepipe.hashing import content_key
+from cinepipe.retention import prune_dirs
 from cinepipe.settings import Settings
 
 POPULARITY = "popularity.parquet"  # partial snapshots: every movie's rating count (movie_id, n)
-# a snapshot used this recently may be open in a running flow (a 25M-row run takes ~12 min): kept
-PRUNE_MIN_AGE_S = 3600.0
-
-log = logging.getLogger(__name__)
 
 
 def _root(settings: Settings, dataset: str) -> Path:
@@ -34,22 +28,9 @@ def _root(settings: Settings, dataset: str) -> Path:
 
 def prune_snapshots(settings: Settings, dataset: str) -> list[Path]:
     """Remove ``dataset``'s snapshots beyond the newest ``keep_snapshots`` by last use, except any
-    used within ``PRUNE_MIN_AGE_S``. Every rating state has its own snapshot (~250 MB at 25M), so a
-    nightly run with new ratings would otherwise add one a night. A removed one that is needed
-    again is rewritten from the warehouse.
-    """
-    root = _root(settings, dataset)
-    if not root.is_dir():
-        return []
-    newest_first = sorted((d for d in root.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
-    cutoff = time.time() - PRUNE_MIN_AGE_S
-    removed = [d for d in newest_first[settings.keep_snapshots:] if d.stat().st_mtime < cutoff]
-    for d in removed:
-        shutil.rmtree(d, ignore_errors=True)
-    if removed:
-        log.info("movielens[%s]: removed %d snapshot(s) beyond the newest %d", dataset, len(removed),
-                 settings.keep_snapshots)
-    return removed
+    used within the hour (``retention.prune_dirs``). A removed one that is needed again is
+    rewritten from the warehouse."""
+    return prune_dirs(_root(settings, dataset), settings.keep_snapshots)
 
 
 def _used(settings: Settings, dataset: str, out: Path) -> None:

@@ -52,3 +52,28 @@ def test_branch_writes_ratings_quarantine_metrics_and_lists(home, demo_release, 
     changed = {u for (u, _), m in after.items() if before[(u, _)] != m}
     assert changed == {1}
     assert top not in set(after.loc[1])
+
+
+def test_a_cached_model_whose_directory_is_gone_is_trained_again(home, small_csv_dir, ingest_release):
+    """Old models are pruned (``keep_models``) and artifacts/ may be cleared by hand: a cached
+    ``train-movielens`` result naming a missing directory must not reach the export."""
+    import shutil
+    from pathlib import Path
+
+    from prefect import flow
+
+    from cinepipe.movielens.snapshot import snapshot_ratings
+    from cinepipe.tasks.train.movielens import trained_model
+
+    ingest_release(home, small_csv_dir)
+    snapshot = snapshot_ratings(home, "ml-latest-small")
+
+    @flow
+    def train_only() -> dict:
+        return trained_model(snapshot, True, 42)
+
+    first = train_only()
+    assert train_only() == first  # a cache hit: same directory, still there
+    shutil.rmtree(first["dir"])
+    again = train_only()
+    assert again["dir"] == first["dir"] and (Path(again["dir"]) / "trained_on.json").exists()

@@ -24,6 +24,7 @@ from cinepipe.movielens.refresh import (
 )
 from cinepipe.movielens.snapshot import read_ratings, snapshot_ratings
 from cinepipe.recsys.persist import load_model
+from cinepipe.retention import prune_dirs
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import step_key
 
@@ -86,6 +87,7 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=key,
                          only_users=touched_users)
     remember_model(refreshed)
+    prune_dirs(out.parent, settings.keep_models, protect=[out])
     logger.info("warm refresh for %s: %s users' lists re-exported", dataset, len(touched_users))
     return {"mode": "warm-refresh", "users_refreshed": len(touched_users), **result}
 
