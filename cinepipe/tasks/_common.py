@@ -35,8 +35,10 @@ def epoch(root: Path) -> str:
             os.link(tmp, path)  # atomic: of two racing writers one wins and both read its id
         except FileExistsError:
             pass
+        except OSError:  # a filesystem without hard links: a race costs one cache miss at worst
+            tmp.replace(path)
         finally:
-            tmp.unlink()
+            tmp.unlink(missing_ok=True)
         return path.read_text().strip()
 
 

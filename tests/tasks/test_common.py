@@ -31,3 +31,17 @@ def test_cache_keys_change_when_the_directory_a_step_writes_into_is_cleared(home
     shutil.rmtree(home.staging_dir)
     after_staging = keys()
     assert after_staging[0] == first[0] and after_staging[1] != first[1] and after_staging[2] == after_artifacts[2]
+
+
+def test_epoch_without_hard_links(tmp_path, monkeypatch):
+    import os
+
+    from cinepipe.tasks._common import EPOCH_FILE, epoch
+
+    def no_links(src, dst):
+        raise PermissionError("operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    first = epoch(tmp_path / "d")
+    assert first and epoch(tmp_path / "d") == first
+    assert [p.name for p in (tmp_path / "d").iterdir()] == [EPOCH_FILE]  # no temporary left behind
