@@ -29,9 +29,16 @@ def prune_dirs(root: Path, keep: int, protect: Collection[Path] = (), min_age_s:
     if not root.is_dir():
         return []
     keep_paths = {Path(p).resolve() for p in protect}
-    newest_first = sorted((d for d in root.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
+    used: dict[Path, float] = {}
+    for d in root.iterdir():
+        try:
+            if d.is_dir():
+                used[d] = d.stat().st_mtime
+        except FileNotFoundError:  # removed meanwhile by another run's pruning
+            continue
+    newest_first = sorted(used, key=used.__getitem__, reverse=True)
     cutoff = time.time() - min_age_s
-    removed = [d for d in newest_first[keep:] if d.resolve() not in keep_paths and d.stat().st_mtime < cutoff]
+    removed = [d for d in newest_first[keep:] if d.resolve() not in keep_paths and used[d] < cutoff]
     for d in removed:
         shutil.rmtree(d, ignore_errors=True)
     if removed:

@@ -14,8 +14,8 @@ from prefect.tasks import exponential_backoff
 from cinepipe.errors import TransientHTTPError
 from cinepipe.hashing import content_dir, content_key, fingerprint_path
 
-__all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "STAGED", "TRAINED", "content_dir", "content_key", "epoch", "fingerprint_path",
-           "retry_transient"]
+__all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "STAGED", "TRAINED", "content_dir", "content_key", "epoch",
+           "fingerprint_path", "retry_transient"]
 
 
 EPOCH_FILE = ".cinepipe-epoch"
