@@ -45,7 +45,7 @@ def measure_ours(release: str, home: str) -> dict:
     settings.ensure_dirs()
     start = time.perf_counter()
     rel = source.resolve(release, settings)
-    sd = settings.staging_dir / "movielens" / rel.content_key
+    sd = stage.stage_dir_for(settings, rel.content_key)
     stage.parse_release(rel.root, rel.layout, sd, settings)
     stage.check_release(sd, rel.layout, settings, source=release)
     stage.dedupe_and_filter(sd, settings, 0, 0)

@@ -81,7 +81,7 @@ def _stage_release(settings, path):
     from cinepipe.movielens.source import resolve
 
     release = resolve(str(path), settings)
-    stage_dir = settings.staging_dir / "movielens" / release.content_key
+    stage_dir = stage.stage_dir_for(settings, release.content_key)
     stage.parse_release(release.root, release.layout, stage_dir, settings)
     stage.check_release(stage_dir, release.layout, settings, source="test")
     stage.dedupe_and_filter(stage_dir, settings, 0, 0)

@@ -16,6 +16,7 @@ import pandas as pd
 from cinepipe import warehouse
 from cinepipe.errors import CinepipeError
 from cinepipe.hashing import content_key
+from cinepipe.movielens.stage import STAGE_DB, stage_exists
 from cinepipe.retention import prune_dirs
 from cinepipe.settings import Settings
 
@@ -116,8 +117,8 @@ def snapshot_for_users(settings: Settings, dataset: str, users: list[int]) -> di
 def attach_u1(snapshot: dict, stage_dir: Path) -> dict:
     """Copy ml-100k's official u1 split from the staging database into the snapshot, if it has one."""
     out = Path(snapshot["dir"]) / "u1.parquet"
-    if not out.exists() and (stage_dir / "stage.duckdb").exists():
-        with duckdb.connect(str(stage_dir / "stage.duckdb"), read_only=True) as con:
+    if not out.exists() and stage_exists(stage_dir):
+        with duckdb.connect(str(stage_dir / STAGE_DB), read_only=True) as con:
             if con.execute("select count(*) from duckdb_tables() where table_name = 'split_u1'").fetchone()[0]:
                 con.execute(f"copy split_u1 to '{out}' (format parquet)")
     return {**snapshot, "has_u1": out.exists()}

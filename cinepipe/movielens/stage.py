@@ -196,18 +196,18 @@ def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source
                 f"Inspect the rejected rows in {stage_dir / STAGE_DB} (table rejects), fix the source, "
                 "or raise CINEPIPE_MAX_BAD_FRACTION",
             )
-        _write_gx_sample(con, stage_dir, settings)
+        _write_gx_sample(con, stage_dir, settings, rows_valid)
     return summary
 
 
 GX_SAMPLE = "gx_sample"
 
 
-def _write_gx_sample(con: duckdb.DuckDBPyConnection, stage_dir: Path, settings: Settings) -> None:
-    """The valid rows Great Expectations will profile (a seeded sample beyond ``gx_max_rows``)."""
+def _write_gx_sample(con: duckdb.DuckDBPyConnection, stage_dir: Path, settings: Settings, n: int) -> None:
+    """The valid rows (``n`` of them) Great Expectations will profile (a seeded sample beyond
+    ``gx_max_rows``)."""
     out = stage_dir / GX_SAMPLE
     out.mkdir(exist_ok=True)
-    n = _count(con, "raw_ratings") - _count(con, "bad_ratings")
     # a block sample skips most of a large table instead of scanning it all
     share = 100.0 * settings.gx_max_rows / max(n, 1)
     sample = "" if n <= settings.gx_max_rows else f" using sample {share:.4f} percent (system, 42)"

@@ -13,7 +13,7 @@ from cinepipe.movielens.source import resolve
 
 def _stage(home, path, min_user=0, min_movie=0):
     release = resolve(str(path), home)
-    sd = home.staging_dir / "movielens" / release.content_key
+    sd = stage.stage_dir_for(home, release.content_key)
     parsed = stage.parse_release(release.root, release.layout, sd, home)
     checked = stage.check_release(sd, release.layout, home, source=str(path))
     deduped = stage.dedupe_and_filter(sd, home, min_user, min_movie)
@@ -104,7 +104,7 @@ def test_duplicates_keep_the_latest_rating(home, small_csv_dir):
 def test_activity_filters_drop_sparse_users_and_movies(home, small_csv_dir):
     *_, deduped = _stage(home, small_csv_dir, min_user=40, min_movie=20)
     assert deduped["filtered_out"] > 0
-    sd = home.staging_dir / "movielens" / resolve(str(small_csv_dir), home).content_key
+    sd = stage.stage_dir_for(home, resolve(str(small_csv_dir), home).content_key)
     with duckdb.connect(str(sd / stage.STAGE_DB), read_only=True) as con:
         assert con.execute("select min(c) from (select count(*) c from final_ratings group by movie_id)").fetchone()[0] >= 20
 

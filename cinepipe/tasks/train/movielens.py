@@ -9,10 +9,9 @@ from prefect import task
 
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.registry import build, export_model_for
-from cinepipe.retention import prune_dirs
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import TRAINED, step_key
-from cinepipe.tasks.train.movielens_refresh import latest_model
+from cinepipe.tasks.train.movielens_refresh import prune_models
 
 
 @task(name="train-movielens", task_run_name="train-movielens[{snapshot[dataset]}]", cache_policy=TRAINED)
@@ -27,12 +26,6 @@ def train_movielens(snapshot: dict, quick: bool, seed: int) -> dict:
     (out / "trained_on.json").write_text(json.dumps({"snapshot": snapshot, "quick": quick, "seed": seed}, indent=2))
     prune_models(out.parent, snapshot["dataset"])
     return {"dir": str(out), "model": name, "key": key, "dataset": snapshot["dataset"]}
-
-
-def prune_models(model_root: Path, dataset: str) -> list[Path]:
-    """Old models of one kind beyond ``keep_models``; never the one whose lists are out."""
-    current = latest_model(dataset)
-    return prune_dirs(model_root, get_settings().keep_models, protect=[current["dir"]] if current else [])
 
 
 def trained_model(snapshot: dict, quick: bool, seed: int) -> dict:

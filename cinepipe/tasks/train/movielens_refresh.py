@@ -37,6 +37,12 @@ def latest_model(dataset: str) -> dict | None:
     return json.loads(pointer.read_text()) if pointer.exists() else None
 
 
+def prune_models(model_root: Path, dataset: str) -> list[Path]:
+    """Old models of one kind beyond ``keep_models``; never the one whose lists are out."""
+    current = latest_model(dataset)
+    return prune_dirs(model_root, get_settings().keep_models, protect=[current["dir"]] if current else [])
+
+
 def remember_model(trained: dict) -> None:
     pointer = get_settings().artifacts_dir / "movielens" / trained["dataset"] / LATEST
     tmp = pointer.with_suffix(".tmp")
@@ -87,7 +93,7 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=key,
                          only_users=touched_users)
     remember_model(refreshed)
-    prune_dirs(out.parent, settings.keep_models, protect=[out])
+    prune_models(out.parent, dataset)
     logger.info("warm refresh for %s: %s users' lists re-exported", dataset, len(touched_users))
     return {"mode": "warm-refresh", "users_refreshed": len(touched_users), **result}
 
