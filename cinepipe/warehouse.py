@@ -12,7 +12,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 from filelock import FileLock, Timeout
 
+from cinepipe import duck
 from cinepipe.contracts import sql, warehouse_sql_dir
 from cinepipe.errors import CinepipeError
 from cinepipe.settings import Settings
@@ -33,17 +34,20 @@ class WarehouseBusy(CinepipeError):
 
 
 def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Apply our DuckDB settings to a connection from :mod:`cinepipe.duck` (they are instance-wide)."""
     settings.spill_dir.mkdir(parents=True, exist_ok=True)
-    con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
-    con.execute(f"set temp_directory = '{settings.spill_dir}'")
-    con.execute("set preserve_insertion_order = false")
-    con.execute("set enable_progress_bar = false")  # logs, not a terminal
-    # a commit whose log would pass 1 MB (a bulk load) checkpoints straight into the file instead of
-    # writing its rows twice, to the WAL now and into the file at close (the default is 16 MB);
-    # small commits still go to the WAL. Measured on a 100k-row load: 67 ms of commit + close -> 45
-    con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    values = {
+        "memory_limit": duck.quote(settings.duckdb_memory_limit),
+        "temp_directory": duck.quote(str(settings.spill_dir)),
+        "enable_progress_bar": "false",  # logs, not a terminal
+        # a commit whose log would pass 1 MB (a bulk load) checkpoints straight into the file instead
+        # of writing its rows twice, to the WAL now and into the file at close (the default is 16 MB);
+        # small commits still go to the WAL. Measured on a 100k-row load: 67 ms of commit + close -> 45
+        "checkpoint_threshold": duck.quote(CHECKPOINT_THRESHOLD),
+    }
     if settings.duckdb_threads:
-        con.execute(f"set threads = {int(settings.duckdb_threads)}")
+        values["threads"] = str(int(settings.duckdb_threads))
+    duck.apply_settings(con, values)
 
 
 def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -120,20 +124,29 @@ def write_lock(settings: Settings, timeout_s: float = 600.0) -> Iterator[None]:
         lock.release()
 
 
-def _open(path: Path, read_only: bool, timeout_s: float = 120.0) -> duckdb.DuckDBPyConnection:
+@contextmanager
+def _open(path: Path, read_only: bool, timeout_s: float = 120.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the DuckDB file, waiting while another process has it open (DuckDB allows one
     process at a time; ours hold it only for the length of one step)."""
     deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise CinepipeError(
-                    str(path), f"the warehouse is in use by another process ({exc})",
-                    "Wait for the running cinepipe step to finish and try again.",
-                ) from exc
-            time.sleep(0.2)
+    with ExitStack() as stack:
+        while True:
+            try:
+                con = stack.enter_context(duck.connect(path, read_only=read_only))
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise CinepipeError(
+                        str(path), f"DuckDB cannot open the warehouse file ({exc})",
+                        "Restore it from a backup, or move it aside and run the flows again to rebuild it.",
+                    ) from exc
+                if time.monotonic() > deadline:
+                    raise CinepipeError(
+                        str(path), f"the warehouse is in use by another process ({exc})",
+                        "Wait for the running cinepipe step to finish and try again.",
+                    ) from exc
+                time.sleep(0.2)
+        yield con
 
 
 @contextmanager
@@ -145,14 +158,11 @@ def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.Duck
             str(path), "the warehouse does not exist yet", "Run `cinepipe nightly --sample` first."
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only)
-    try:
+    with _open(path, read_only) as con:
         configure(con, settings)
         if not read_only:
             apply_ddl(con)
         yield con
-    finally:
-        con.close()
 
 
 @contextmanager
@@ -269,7 +279,8 @@ def export_to_lake(settings: Settings, table: str, partition_col: str | None = N
 
 def table_counts(settings: Settings) -> dict[str, int]:
     with connect(settings, read_only=True) as con:
-        names = [r[0] for r in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
+        names = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() order by 1").fetchall()]
         return {n: con.execute(f"select count(*) from {n}").fetchone()[0] for n in names}
 
 

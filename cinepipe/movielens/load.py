@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cinepipe import warehouse
+from cinepipe import duck, warehouse
 from cinepipe.contracts import statements
 from cinepipe.movielens.stage import STAGE_DB
 from cinepipe.settings import Settings
@@ -29,13 +29,13 @@ def load_release(
             rows = _rows(con, dataset)
             if rows["movielens_ratings"] > 0:
                 return {"skipped": True, "rows": rows, "quarantined": 0}
-        con.execute(f"attach '{stage_file}' as stg (read_only)")
-        try:
-            quarantined = con.execute("select count(*) from stg.rejects").fetchone()[0]
+        with duck.attached(stage_file, read_only=True) as stg:
+            quarantined = con.execute(f"select count(*) from {stg}.rejects").fetchone()[0]
             con.execute("begin transaction")
             try:
                 params = {"dataset": dataset, "run_id": run_id, "source": source}
                 for statement in statements("load_movielens"):
+                    statement = statement.replace("{stg}", stg)
                     con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
                 rows = _rows(con, dataset)
                 for table in TABLES:
@@ -48,8 +48,6 @@ def load_release(
                 con.execute("rollback")
                 raise
             con.execute("commit")
-        finally:
-            con.execute("detach stg")
     return {"skipped": False, "rows": rows, "quarantined": quarantined}
 
 

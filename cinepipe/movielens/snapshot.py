@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from cinepipe import warehouse
+from cinepipe import duck, warehouse
 from cinepipe.errors import CinepipeError
 from cinepipe.hashing import content_key
 from cinepipe.movielens.stage import STAGE_DB, stage_exists
@@ -118,8 +117,9 @@ def attach_u1(snapshot: dict, stage_dir: Path) -> dict:
     """Copy ml-100k's official u1 split from the staging database into the snapshot, if it has one."""
     out = Path(snapshot["dir"]) / "u1.parquet"
     if not out.exists() and stage_exists(stage_dir):
-        with duckdb.connect(str(stage_dir / STAGE_DB), read_only=True) as con:
-            if con.execute("select count(*) from duckdb_tables() where table_name = 'split_u1'").fetchone()[0]:
+        with duck.connect(stage_dir / STAGE_DB, read_only=True) as con:
+            if con.execute("select count(*) from duckdb_tables() "
+                           "where database_name = current_database() and table_name = 'split_u1'").fetchone()[0]:
                 con.execute(f"copy split_u1 to '{out}' (format parquet)")
     return {**snapshot, "has_u1": out.exists()}
 

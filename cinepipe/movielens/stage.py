@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from cinepipe import validation
+from cinepipe import duck, validation
 from cinepipe.contracts import render
 from cinepipe.errors import ValidationFailed
 from cinepipe.movielens.releases import ML100K_GENRES, Layout
@@ -37,12 +38,9 @@ def stage_exists(stage_dir: Path) -> bool:
 
 @contextmanager
 def stage_db(stage_dir: Path, settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(stage_dir / STAGE_DB), read_only=read_only)
-    try:
+    with duck.connect(stage_dir / STAGE_DB, read_only=read_only) as con:
         configure(con, settings)
         yield con
-    finally:
-        con.close()
 
 
 def _lit(path: Path) -> str:
@@ -63,32 +61,8 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
     (stage_dir / STAGE_DB).unlink(missing_ok=True)
     with stage_db(stage_dir, settings) as con:
         # keep the file's row order in raw_ratings: dedupe_and_filter proves pairs unique from it
-        con.execute("set preserve_insertion_order = true")
-        # every read_csv with store_rejects makes a temporary rejects_<file> table, empty when all parsed
-        read = ["ratings", "movies"]
-        if layout.is_100k:
-            genre_names = "[" + ", ".join("'" + g.replace("'", "''") + "'" for g in ML100K_GENRES) + "]"
-            con.execute(render("raw_movielens_100k", 
-                ratings=_lit(root / "u.data"), movies=_lit(root / "u.item"), genre_names=genre_names))
-            genres_expr = "genre_list"
-            con.execute("create or replace table raw_links as select movie_id, "
-                        "regexp_extract(imdb_url, 'tt(\\d+)', 1) as imdb_num, null::bigint as tmdb_id from raw_movies where false")
-            con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
-            _stage_u1(con, root)
-        else:
-            con.execute(render("raw_movielens_csv", ratings=_lit(root / "ratings.csv"), movies=_lit(root / "movies.csv")))
-            genres_expr = "string_split(genres_raw, '|')"
-            if (root / "links.csv").is_file():
-                con.execute(render("raw_movielens_links", links=_lit(root / "links.csv")))
-                read.append("links")
-            else:
-                con.execute("create or replace table raw_links (movie_id bigint, imdb_num varchar, tmdb_id bigint)")
-            if (root / "tags.csv").is_file():
-                con.execute(render("raw_movielens_tags", tags=_lit(root / "tags.csv")))
-                read.append("tags")
-            else:
-                con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
-        con.execute("set preserve_insertion_order = false")
+        with duck.insertion_order_kept(con):
+            read, genres_expr = _read_raw(con, root, layout)
         con.execute(render("stg_movielens_movies", genres_expr=genres_expr))
         con.execute(
             "create or replace table rejects (table_name varchar, raw varchar, reason varchar)"
@@ -107,6 +81,36 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
             "links": _count(con, "raw_links"),
             "rejected_lines": _count(con, "rejects"),
         }
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, root: Path, layout: Layout) -> tuple[list[str], str]:
+    """The ``raw_*`` tables from the release's files; returns the files read (each read_csv with
+    store_rejects makes a temporary ``rejects_<file>`` table, empty when every line parsed) and the
+    SQL expression that gives a movie's genre list."""
+    read = ["ratings", "movies"]
+    if layout.is_100k:
+        genre_names = "[" + ", ".join("'" + g.replace("'", "''") + "'" for g in ML100K_GENRES) + "]"
+        con.execute(render("raw_movielens_100k",
+            ratings=_lit(root / "u.data"), movies=_lit(root / "u.item"), genre_names=genre_names))
+        genres_expr = "genre_list"
+        con.execute("create or replace table raw_links as select movie_id, "
+                    "regexp_extract(imdb_url, 'tt(\\d+)', 1) as imdb_num, null::bigint as tmdb_id from raw_movies where false")
+        con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
+        _stage_u1(con, root)
+    else:
+        con.execute(render("raw_movielens_csv", ratings=_lit(root / "ratings.csv"), movies=_lit(root / "movies.csv")))
+        genres_expr = "string_split(genres_raw, '|')"
+        if (root / "links.csv").is_file():
+            con.execute(render("raw_movielens_links", links=_lit(root / "links.csv")))
+            read.append("links")
+        else:
+            con.execute("create or replace table raw_links (movie_id bigint, imdb_num varchar, tmdb_id bigint)")
+        if (root / "tags.csv").is_file():
+            con.execute(render("raw_movielens_tags", tags=_lit(root / "tags.csv")))
+            read.append("tags")
+        else:
+            con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
+    return read, genres_expr
 
 
 def _stage_u1(con: duckdb.DuckDBPyConnection, root: Path) -> None:
@@ -251,10 +255,14 @@ def _pairs_strictly_increase(con: duckdb.DuckDBPyConnection, relation: str, batc
     order (a few hundred ms for 10M rows) replaces a hash aggregate over every pair. Any other
     order (ml-100k's u.data is unsorted) returns False and the caller counts instead.
     """
+    with duck.insertion_order_kept(con):
+        return _increasing(con.sql(f"select user_id, movie_id from {relation}").to_arrow_reader(batch_rows))
+
+
+def _increasing(reader: pa.RecordBatchReader) -> bool:
+    """Whether the (user, movie) pairs of ``reader``'s batches strictly increase; closes it."""
     import numpy as np
 
-    con.execute("set preserve_insertion_order = true")
-    reader = con.sql(f"select user_id, movie_id from {relation}").to_arrow_reader(batch_rows)
     try:
         prev_user = prev_movie = None
         for batch in reader:
@@ -272,7 +280,6 @@ def _pairs_strictly_increase(con: duckdb.DuckDBPyConnection, relation: str, batc
         return True
     finally:
         reader.close()  # an early answer leaves rows unread; the connection needs them gone
-        con.execute("set preserve_insertion_order = false")
 
 
 def dedupe_and_filter(stage_dir: Path, settings: Settings, min_per_user: int, min_per_movie: int) -> dict[str, int]:

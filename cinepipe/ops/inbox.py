@@ -6,9 +6,8 @@ import shutil
 import time
 from pathlib import Path
 
-import duckdb
 
-from cinepipe import validation, warehouse
+from cinepipe import duck, validation, warehouse
 from cinepipe.contracts import render
 from cinepipe.download import sha256_file
 from cinepipe.errors import CinepipeError, ValidationFailed
@@ -65,8 +64,7 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
     scratch = settings.staging_dir / "inbox" / digest[:16]
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    con = duckdb.connect(str(scratch / "inbox.duckdb"))
-    try:
+    with duck.connect(scratch / "inbox.duckdb") as con:
         warehouse.configure(con, settings)
         con.execute(render("raw_inbox_ratings", path="'" + str(file).replace("'", "''") + "'",
                            header=header, delim=delim))
@@ -91,8 +89,6 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
                 "Fix the file and add it again.")
         out = dest_dir / f"{digest}.parquet"
         con.execute(f"copy good to '{out}.tmp' (format parquet)")
-    finally:
-        con.close()
     Path(f"{out}.tmp").replace(out)
     run_id = warehouse.new_run_id()
     with warehouse.transaction(settings) as wcon:
