@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from cinepipe import duck, validation
 from cinepipe.contracts import render
@@ -23,6 +23,9 @@ from cinepipe.errors import ValidationFailed
 from cinepipe.movielens.releases import ML100K_GENRES, Layout
 from cinepipe.settings import Settings
 from cinepipe.warehouse import configure, drop_relation
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 STAGE_DB = "stage.duckdb"
 
