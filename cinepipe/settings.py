@@ -50,8 +50,9 @@ class Settings(BaseSettings):
     gx_max_rows: int = Field(
         200_000, ge=1, description="Rows GX profiles for its report; row checks run in SQL on all."
     )
-    duckdb_memory_limit: str = Field("4GB", description="DuckDB memory_limit; it spills beyond.")
-    duckdb_threads: int | None = Field(None, ge=1, description="DuckDB threads (default: cores).")
+    duckdb_memory_limit: str = Field(
+        "4GB", description="DuckDB memory_limit for the whole process (one instance serves every file); it spills beyond.")
+    duckdb_threads: int | None = Field(None, ge=1, description="DuckDB threads for the whole process (default: cores).")
 
     # downloads
     http_timeout_s: float = 60.0
