@@ -6,7 +6,6 @@ import shutil
 import time
 from pathlib import Path
 
-
 from cinepipe import duck, validation, warehouse
 from cinepipe.contracts import render
 from cinepipe.download import sha256_file
