@@ -82,8 +82,14 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     present = {r[0] for r in con.execute(
         "select table_name from duckdb_tables() where database_name = current_database()").fetchall()}
     if tables is None or not tables <= present:
-        for text in texts:
-            con.execute(text)
+        con.execute("begin transaction")  # all or nothing, and one commit instead of one per table
+        try:
+            for text in texts:
+                con.execute(text)
+        except BaseException:
+            con.execute("rollback")
+            raise
+        con.execute("commit")
     _migrate(con)
 
 
