@@ -52,7 +52,7 @@ def load_release(
 
 
 def _rows(con, dataset: str) -> dict[str, int]:
-    return {
-        t: con.execute(f"select count(*) from {t} where dataset = ?", [dataset]).fetchone()[0]
-        for t in TABLES
-    }
+    counts = con.execute(
+        "select " + ", ".join(f"(select count(*) from {t} where dataset = $dataset)" for t in TABLES),
+        {"dataset": dataset}).fetchone()
+    return dict(zip(TABLES, counts, strict=True))

@@ -77,13 +77,10 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
                 f"insert into rejects select '{targets[table]}', csv_line, "
                 f"'unparseable line ' || line || ': ' || error_message from rejects_{table}"
             )
-        return {
-            "ratings": _count(con, "raw_ratings"),
-            "movies": _count(con, "stg_movies"),
-            "tags": _count(con, "raw_tags"),
-            "links": _count(con, "raw_links"),
-            "rejected_lines": _count(con, "rejects"),
-        }
+        names = ("ratings", "movies", "tags", "links", "rejected_lines")
+        tables = ("raw_ratings", "stg_movies", "raw_tags", "raw_links", "rejects")
+        counts = con.execute("select " + ", ".join(f"(select count(*) from {t})" for t in tables)).fetchone()
+        return dict(zip(names, counts, strict=True))
 
 
 def _read_raw(con: duckdb.DuckDBPyConnection, root: Path, layout: Layout) -> tuple[list[str], str]:
