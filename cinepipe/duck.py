@@ -147,3 +147,16 @@ def insertion_order_kept(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             state.order_holders -= 1
             if state.order_holders == 0:
                 con.execute("set preserve_insertion_order = false")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The block's statements as one transaction: committed at the end (one write-ahead-log sync
+    instead of one per statement), rolled back on any error."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")

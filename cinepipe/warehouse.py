@@ -51,13 +51,16 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 
 def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Drop the table or view called ``name``, whichever it is (DuckDB's ``drop view if exists``
-    fails on a table and the other way round). For an autocommit connection."""
-    for kind in ("view", "table"):
-        try:
-            con.execute(f"drop {kind} if exists {name}")
-        except duckdb.CatalogException:  # it is the other kind
-            continue
+    """Drop the table or view called ``name`` in the connection's database, whichever it is (DuckDB's
+    ``drop view if exists`` fails on a table and the other way round). The catalogue says which, so
+    this also works inside a transaction, where a failed statement would abort it."""
+    kind = con.execute(
+        "select 'view' from duckdb_views() where database_name = current_database() "
+        "and schema_name = current_schema() and view_name = $name "
+        "union all select 'table' from duckdb_tables() where database_name = current_database() "
+        "and schema_name = current_schema() and table_name = $name", {"name": name}).fetchone()
+    if kind:
+        con.execute(f"drop {kind[0]} {name}")
 
 
 @functools.cache
@@ -82,14 +85,9 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     present = {r[0] for r in con.execute(
         "select table_name from duckdb_tables() where database_name = current_database()").fetchall()}
     if tables is None or not tables <= present:
-        con.execute("begin transaction")  # all or nothing, and one commit instead of one per table
-        try:
+        with duck.transaction(con):  # all or nothing, and one commit instead of one per table
             for text in texts:
                 con.execute(text)
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("commit")
     _migrate(con)
 
 
@@ -100,11 +98,10 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         "and table_name = 'movielens_ratings' and column_name = 'origin'"
     ).fetchone()
     if nullable and not nullable[0]:  # before: origin 'release' on every release row
-        con.execute("begin transaction")
-        con.execute("alter table movielens_ratings alter column origin drop not null")
-        con.execute("alter table movielens_ratings alter column origin drop default")
-        con.execute("update movielens_ratings set origin = null where origin = 'release'")
-        con.execute("commit")
+        with duck.transaction(con):
+            con.execute("alter table movielens_ratings alter column origin drop not null")
+            con.execute("alter table movielens_ratings alter column origin drop default")
+            con.execute("update movielens_ratings set origin = null where origin = 'release'")
 
 
 def lock_path(settings: Settings) -> Path:
@@ -174,14 +171,8 @@ def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.Duck
 @contextmanager
 def transaction(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """One atomic write: lock, begin, yield, commit (or roll back on any error)."""
-    with write_lock(settings), connect(settings) as con:
-        con.execute("begin transaction")
-        try:
-            yield con
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("commit")
+    with write_lock(settings), connect(settings) as con, duck.transaction(con):
+        yield con
 
 
 def new_run_id() -> str:

@@ -31,8 +31,7 @@ def load_release(
                 return {"skipped": True, "rows": rows, "quarantined": 0}
         with duck.attached(stage_file, read_only=True) as stg:
             quarantined = con.execute(f"select count(*) from {stg}.rejects").fetchone()[0]
-            con.execute("begin transaction")
-            try:
+            with duck.transaction(con):
                 params = {"dataset": dataset, "run_id": run_id, "source": source}
                 for statement in statements("load_movielens"):
                     statement = statement.replace("{stg}", stg)
@@ -44,10 +43,6 @@ def load_release(
                         content_key=content_key, rows_loaded=rows[table],
                         rows_quarantined=quarantined if table == "movielens_ratings" else 0,
                     )
-            except BaseException:
-                con.execute("rollback")
-                raise
-            con.execute("commit")
     return {"skipped": False, "rows": rows, "quarantined": quarantined}
 
 

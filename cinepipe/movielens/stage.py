@@ -62,7 +62,8 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
     """
     stage_dir.mkdir(parents=True, exist_ok=True)
     (stage_dir / STAGE_DB).unlink(missing_ok=True)
-    with stage_db(stage_dir, settings) as con:
+    # one transaction: one log sync for the step, and a failure leaves nothing half-made
+    with stage_db(stage_dir, settings) as con, duck.transaction(con):
         # keep the file's row order in raw_ratings: dedupe_and_filter proves pairs unique from it
         with duck.insertion_order_kept(con):
             read, genres_expr = _read_raw(con, root, layout)
@@ -149,50 +150,12 @@ def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source
         "max_year": now.year + 2,
     }
     with stage_db(stage_dir, settings) as con:
-        con.execute("delete from rejects where reason not like 'unparseable line%'")
-        movie_fail = validation.split_relation(
-            con, "stg_movies", "movielens_movies", params,
-            raw_expr="concat_ws(',', movie_id, title, year, array_to_string(genres, '|'))",
-            good_table="valid_movies_all", bad_table="bad_movies", good_as_view=True)
-        # movie ids are unique per release; a repeated id keeps its first row, the rest are rejected
-        dup_movies = con.execute("select count(*) - count(distinct movie_id) from valid_movies_all").fetchone()[0]
-        drop_relation(con, "valid_movies")
-        if dup_movies:
-            con.execute(
-                "create table valid_movies as select * from valid_movies_all "
-                "qualify row_number() over (partition by movie_id order by title) = 1")
-            con.execute(
-                "insert into bad_movies select concat_ws(',', movie_id, title, year), 'movie_id is repeated' "
-                "from (select * from valid_movies_all qualify row_number() over (partition by movie_id order by title) > 1)")
-        else:  # the usual case: no copy
-            con.execute("create view valid_movies as select * from valid_movies_all")
-        rating_fail = validation.split_relation(
-            con, "raw_ratings", "movielens_ratings", params,
-            raw_expr="concat_ws(',', user_id, movie_id, rating, rated_at_epoch_s)",
-            good_table="valid_ratings", bad_table="bad_ratings", good_as_view=True)
-        tag_fail = validation.split_relation(
-            con, "raw_tags", "movielens_tags", params,
-            raw_expr="concat_ws(',', user_id, movie_id, tag, tagged_at_epoch_s)",
-            good_table="valid_tags", bad_table="bad_tags", good_as_view=True)
-        for bad, target in (("bad_movies", "movielens_movies"), ("bad_ratings", "movielens_ratings"), ("bad_tags", "movielens_tags")):
-            con.execute(f"insert into rejects select '{target}', raw, reason from {bad}")
-        unparseable = con.execute(
-            "select count(*) from rejects where table_name = 'movielens_ratings' and reason like 'unparseable line%'"
-        ).fetchone()[0]
-        bad_checked = _count(con, "bad_ratings")
-        rows_valid = _count(con, "raw_ratings") - bad_checked  # no scan of the view
-        bad = bad_checked + unparseable
-        failures = {**{f"movies: {k}": v for k, v in movie_fail.items()}, **rating_fail,
-                    **{f"tags: {k}": v for k, v in tag_fail.items()}}
-        if dup_movies:
-            failures["movies: movie_id is repeated"] = dup_movies
-        if unparseable:
-            failures["unparseable ratings line"] = unparseable
-        rows_in = rows_valid + bad
-        fraction = bad / rows_in if rows_in else 1.0
-        summary = CheckSummary(rows_in, rows_valid, bad, failures, fraction)
+        # one transaction: one log sync for the dozen tables and views, and a failure changes nothing
+        with duck.transaction(con):
+            summary = _apply_suites(con, params)
+        bad, rows_in, fraction = summary.rows_quarantined, summary.rows_in, summary.bad_fraction
         if rows_in == 0 or fraction > settings.max_bad_fraction:
-            detail = "; ".join(f"{n} rows: {reason}" for reason, n in sorted(failures.items(), key=lambda kv: -kv[1]))
+            detail = "; ".join(f"{n} rows: {reason}" for reason, n in sorted(summary.failures.items(), key=lambda kv: -kv[1]))
             raise ValidationFailed(
                 source,
                 f"{bad} of {rows_in} ratings ({fraction:.2%}) failed their checks, above the allowed "
@@ -200,8 +163,54 @@ def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source
                 f"Inspect the rejected rows in {stage_dir / STAGE_DB} (table rejects), fix the source, "
                 "or raise CINEPIPE_MAX_BAD_FRACTION",
             )
-        _write_gx_sample(con, stage_dir, settings, rows_valid)
+        _write_gx_sample(con, stage_dir, settings, summary.rows_valid)
     return summary
+
+
+def _apply_suites(con: duckdb.DuckDBPyConnection, params: dict) -> CheckSummary:
+    """The row checks of each table's suite over the staged release (see :func:`check_release`)."""
+    con.execute("delete from rejects where reason not like 'unparseable line%'")
+    movie_fail = validation.split_relation(
+        con, "stg_movies", "movielens_movies", params,
+        raw_expr="concat_ws(',', movie_id, title, year, array_to_string(genres, '|'))",
+        good_table="valid_movies_all", bad_table="bad_movies", good_as_view=True)
+    # movie ids are unique per release; a repeated id keeps its first row, the rest are rejected
+    dup_movies = con.execute("select count(*) - count(distinct movie_id) from valid_movies_all").fetchone()[0]
+    drop_relation(con, "valid_movies")
+    if dup_movies:
+        con.execute(
+            "create table valid_movies as select * from valid_movies_all "
+            "qualify row_number() over (partition by movie_id order by title) = 1")
+        con.execute(
+            "insert into bad_movies select concat_ws(',', movie_id, title, year), 'movie_id is repeated' "
+            "from (select * from valid_movies_all qualify row_number() over (partition by movie_id order by title) > 1)")
+    else:  # the usual case: no copy
+        con.execute("create view valid_movies as select * from valid_movies_all")
+    rating_fail = validation.split_relation(
+        con, "raw_ratings", "movielens_ratings", params,
+        raw_expr="concat_ws(',', user_id, movie_id, rating, rated_at_epoch_s)",
+        good_table="valid_ratings", bad_table="bad_ratings", good_as_view=True)
+    tag_fail = validation.split_relation(
+        con, "raw_tags", "movielens_tags", params,
+        raw_expr="concat_ws(',', user_id, movie_id, tag, tagged_at_epoch_s)",
+        good_table="valid_tags", bad_table="bad_tags", good_as_view=True)
+    for bad, target in (("bad_movies", "movielens_movies"), ("bad_ratings", "movielens_ratings"), ("bad_tags", "movielens_tags")):
+        con.execute(f"insert into rejects select '{target}', raw, reason from {bad}")
+    unparseable = con.execute(
+        "select count(*) from rejects where table_name = 'movielens_ratings' and reason like 'unparseable line%'"
+    ).fetchone()[0]
+    bad_checked = _count(con, "bad_ratings")
+    rows_valid = _count(con, "raw_ratings") - bad_checked  # no scan of the view
+    bad = bad_checked + unparseable
+    failures = {**{f"movies: {k}": v for k, v in movie_fail.items()}, **rating_fail,
+                **{f"tags: {k}": v for k, v in tag_fail.items()}}
+    if dup_movies:
+        failures["movies: movie_id is repeated"] = dup_movies
+    if unparseable:
+        failures["unparseable ratings line"] = unparseable
+    rows_in = rows_valid + bad
+    fraction = bad / rows_in if rows_in else 1.0
+    return CheckSummary(rows_in, rows_valid, bad, failures, fraction)
 
 
 GX_SAMPLE = "gx_sample"
@@ -289,7 +298,7 @@ def dedupe_and_filter(stage_dir: Path, settings: Settings, min_per_user: int, mi
         Counts before and after each stage; the result is ``final_ratings`` (a view over the valid
         rows when there is nothing to drop, so a clean release is not copied again).
     """
-    with stage_db(stage_dir, settings) as con:
+    with stage_db(stage_dir, settings) as con, duck.transaction(con):
         before = _count(con, "raw_ratings") - _count(con, "bad_ratings")
         if _pairs_strictly_increase(con, "valid_ratings"):
             latest = before  # sorted without a repeat: nothing to count

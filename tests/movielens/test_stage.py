@@ -82,6 +82,11 @@ def test_too_many_bad_rows_fail_before_loading_and_keep_the_warehouse(home, smal
         _stage(home, small_csv_dir)
     assert "nothing was loaded" in str(info.value)
     assert warehouse.table_counts(home) == before
+    # the rows the message points at are kept in the staging database (the checks' step committed)
+    sd = stage.stage_dir_for(home, resolve(str(small_csv_dir), home).content_key)
+    assert str(sd / stage.STAGE_DB) in str(info.value)
+    with duckdb.connect(str(sd / stage.STAGE_DB), read_only=True) as con:
+        assert con.execute("select count(*) from rejects where reason like '%rating is outside%'").fetchone()[0] == 100
 
 
 def test_duplicates_keep_the_latest_rating(home, small_csv_dir):
