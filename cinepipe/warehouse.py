@@ -54,13 +54,10 @@ def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop the table or view called ``name`` in the connection's database, whichever it is (DuckDB's
     ``drop view if exists`` fails on a table and the other way round). The catalogue says which, so
     this also works inside a transaction, where a failed statement would abort it."""
-    kind = con.execute(
-        "select 'view' from duckdb_views() where database_name = current_database() "
-        "and schema_name = current_schema() and view_name = $name "
-        "union all select 'table' from duckdb_tables() where database_name = current_database() "
-        "and schema_name = current_schema() and table_name = $name", {"name": name}).fetchone()
-    if kind:
-        con.execute(f"drop {kind[0]} {name}")
+    is_table = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = current_schema() and table_name = $name", {"name": name}).fetchone()[0]
+    con.execute(f"drop {'table' if is_table else 'view if exists'} {name}")
 
 
 @functools.cache
