@@ -62,9 +62,9 @@ def _instance() -> _Instance:
     return _state
 
 
-def quote(text: str) -> str:
-    """``text`` as a SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+def quote(text: str | Path) -> str:
+    """``text`` (a path, say) as a SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 @contextmanager

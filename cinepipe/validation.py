@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from cinepipe import duck
 from cinepipe.contracts import schemas_dir
 from cinepipe.warehouse import drop_relation
 
@@ -68,7 +69,7 @@ def load_suite(name: str) -> dict:
 
 def _literal(value: Any) -> str:
     if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
+        return duck.quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(float(value)) if isinstance(value, float) else str(int(value))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cinepipe import warehouse
+from cinepipe import duck, warehouse
 from cinepipe.movielens.snapshot import POPULARITY
 from cinepipe.recsys.base import RatingModel
 from cinepipe.recsys.topn import top_n
@@ -66,9 +66,9 @@ def snapshot_users(snapshot_dir: str | Path) -> np.ndarray:
     """Every user id of the snapshot, sorted."""
     import duckdb
 
-    path = str(Path(snapshot_dir) / "ratings.parquet").replace("'", "''")
+    path = duck.quote(Path(snapshot_dir) / "ratings.parquet")
     with duckdb.connect() as con:
-        return con.execute(f"select distinct user_id from read_parquet('{path}') order by 1").fetchnumpy()["user_id"]
+        return con.execute(f"select distinct user_id from read_parquet({path}) order by 1").fetchnumpy()["user_id"]
 
 
 def movie_popularity(snapshot_dir: str | Path, items: np.ndarray) -> np.ndarray:
@@ -80,9 +80,9 @@ def movie_popularity(snapshot_dir: str | Path, items: np.ndarray) -> np.ndarray:
         counts = pd.read_parquet(Path(snapshot_dir) / POPULARITY)
         return pd.Series(counts["n"].to_numpy(), index=counts["movie_id"].to_numpy()).reindex(
             items, fill_value=0).to_numpy(dtype=np.float64)
-    path = str(Path(snapshot_dir) / "ratings.parquet").replace("'", "''")
+    path = duck.quote(Path(snapshot_dir) / "ratings.parquet")
     with duckdb.connect() as con:
-        counts = con.execute(f"select movie_id, count(*) as n from read_parquet('{path}') group by movie_id").fetchnumpy()
+        counts = con.execute(f"select movie_id, count(*) as n from read_parquet({path}) group by movie_id").fetchnumpy()
     lookup = pd.Series(counts["n"], index=counts["movie_id"])
     return lookup.reindex(items, fill_value=0).to_numpy(dtype=np.float64)
 
@@ -118,8 +118,7 @@ def export_files(settings: Settings, dataset: str) -> dict:
         for fmt, options in (("parquet", "format parquet"), ("csv", "format csv, header true")):
             final = out / f"recommendations.{fmt}"
             tmp = final.with_suffix(f".{fmt}.tmp")
-            target = str(tmp).replace("'", "''")
-            con.execute(f"copy ({query}) to '{target}' ({options})", {"dataset": dataset})
+            con.execute(f"copy ({query}) to {duck.quote(tmp)} ({options})", {"dataset": dataset})
             tmp.replace(final)
             paths[fmt] = str(final)
     return {"rows": int(rows), "users": int(users), **paths}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from cinepipe import warehouse
+from cinepipe import duck, warehouse
 from cinepipe.contracts import statements as sql_statements
 from cinepipe.settings import Settings
 
@@ -39,8 +39,7 @@ def apply_inbox(settings: Settings, *, run_id: str, dataset: str | None = None, 
     statements = sql_statements("apply_inbox")
     for sha, ds_name, path in pending_files(settings, dataset):
         with warehouse.transaction(settings) as con:
-            quoted = "'" + path.replace("'", "''") + "'"
-            con.execute(f"create or replace temp view inbox_rows as select * from read_parquet({quoted})")
+            con.execute(f"create or replace temp view inbox_rows as select * from read_parquet({duck.quote(path)})")
             params = {"dataset": ds_name, "sha": sha[:16], "until_epoch_s": until, "run_id": run_id}
             for statement in statements:
                 con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})

@@ -56,7 +56,7 @@ def _state(con, dataset: str) -> tuple[str, int, int, int]:
 
 def _copy_movies(con, dataset: str, out: Path) -> None:
     con.execute(f"copy (select movie_id, title, year, genres from movielens_movies where dataset = ?) "
-                f"to '{out / 'movies.parquet'}' (format parquet)", [dataset])
+                f"to {duck.quote(out / 'movies.parquet')} (format parquet)", [dataset])
 
 
 def snapshot_ratings(settings: Settings, dataset: str) -> dict:
@@ -73,7 +73,7 @@ def snapshot_ratings(settings: Settings, dataset: str) -> dict:
             out.mkdir(parents=True, exist_ok=True)
             con.execute(
                 f"copy (select user_id, movie_id, rating, epoch(rated_at)::bigint as rated_at_epoch_s "
-                f"from movielens_ratings where dataset = ? order by user_id, movie_id) to '{out / 'ratings.tmp'}' "
+                f"from movielens_ratings where dataset = ? order by user_id, movie_id) to {duck.quote(out / 'ratings.tmp')} "
                 "(format parquet)", [dataset])
             _copy_movies(con, dataset, out)
             (out / "ratings.tmp").replace(out / "ratings.parquet")
@@ -102,10 +102,10 @@ def snapshot_for_users(settings: Settings, dataset: str, users: list[int]) -> di
             con.execute(
                 f"copy (select r.user_id, r.movie_id, r.rating, epoch(r.rated_at)::bigint as rated_at_epoch_s "
                 f"from movielens_ratings as r semi join wanted_users as w on r.user_id = w.user_id "
-                f"where r.dataset = ? order by r.user_id, r.movie_id) to '{out / 'ratings.tmp'}' (format parquet)",
+                f"where r.dataset = ? order by r.user_id, r.movie_id) to {duck.quote(out / 'ratings.tmp')} (format parquet)",
                 [dataset])
             con.execute(f"copy (select movie_id, count(*) as n from movielens_ratings where dataset = ? "
-                        f"group by movie_id) to '{out / POPULARITY}' (format parquet)", [dataset])
+                        f"group by movie_id) to {duck.quote(out / POPULARITY)} (format parquet)", [dataset])
             _copy_movies(con, dataset, out)
             (out / "ratings.tmp").replace(out / "ratings.parquet")
     _used(settings, dataset, out)
@@ -120,7 +120,7 @@ def attach_u1(snapshot: dict, stage_dir: Path) -> dict:
         with duck.connect(stage_dir / STAGE_DB, read_only=True) as con:
             if con.execute("select count(*) from duckdb_tables() "
                            "where database_name = current_database() and table_name = 'split_u1'").fetchone()[0]:
-                con.execute(f"copy split_u1 to '{out}' (format parquet)")
+                con.execute(f"copy split_u1 to {duck.quote(out)} (format parquet)")
     return {**snapshot, "has_u1": out.exists()}
 
 

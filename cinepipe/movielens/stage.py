@@ -46,10 +46,6 @@ def stage_db(stage_dir: Path, settings: Settings, read_only: bool = False) -> It
         yield con
 
 
-def _lit(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"select count(*) from {table}").fetchone()[0]
 
@@ -90,24 +86,24 @@ def _read_raw(con: duckdb.DuckDBPyConnection, root: Path, layout: Layout) -> tup
     SQL expression that gives a movie's genre list."""
     read = ["ratings", "movies"]
     if layout.is_100k:
-        genre_names = "[" + ", ".join("'" + g.replace("'", "''") + "'" for g in ML100K_GENRES) + "]"
+        genre_names = "[" + ", ".join(duck.quote(g) for g in ML100K_GENRES) + "]"
         con.execute(render("raw_movielens_100k",
-            ratings=_lit(root / "u.data"), movies=_lit(root / "u.item"), genre_names=genre_names))
+            ratings=duck.quote(root / "u.data"), movies=duck.quote(root / "u.item"), genre_names=genre_names))
         genres_expr = "genre_list"
         con.execute("create or replace table raw_links as select movie_id, "
                     "regexp_extract(imdb_url, 'tt(\\d+)', 1) as imdb_num, null::bigint as tmdb_id from raw_movies where false")
         con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
         _stage_u1(con, root)
     else:
-        con.execute(render("raw_movielens_csv", ratings=_lit(root / "ratings.csv"), movies=_lit(root / "movies.csv")))
+        con.execute(render("raw_movielens_csv", ratings=duck.quote(root / "ratings.csv"), movies=duck.quote(root / "movies.csv")))
         genres_expr = "string_split(genres_raw, '|')"
         if (root / "links.csv").is_file():
-            con.execute(render("raw_movielens_links", links=_lit(root / "links.csv")))
+            con.execute(render("raw_movielens_links", links=duck.quote(root / "links.csv")))
             read.append("links")
         else:
             con.execute("create or replace table raw_links (movie_id bigint, imdb_num varchar, tmdb_id bigint)")
         if (root / "tags.csv").is_file():
-            con.execute(render("raw_movielens_tags", tags=_lit(root / "tags.csv")))
+            con.execute(render("raw_movielens_tags", tags=duck.quote(root / "tags.csv")))
             read.append("tags")
         else:
             con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
@@ -121,8 +117,8 @@ def _stage_u1(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     cols = "{'user_id': 'BIGINT', 'movie_id': 'BIGINT', 'rating': 'DOUBLE', 'ts': 'BIGINT'}"
     con.execute(
         "create or replace table split_u1 as "
-        f"select 'train' as part, user_id, movie_id, rating from read_csv({_lit(root / 'u1.base')}, header=false, delim='\\t', columns={cols}) "
-        f"union all select 'test', user_id, movie_id, rating from read_csv({_lit(root / 'u1.test')}, header=false, delim='\\t', columns={cols})"
+        f"select 'train' as part, user_id, movie_id, rating from read_csv({duck.quote(root / 'u1.base')}, header=false, delim='\\t', columns={cols}) "
+        f"union all select 'test', user_id, movie_id, rating from read_csv({duck.quote(root / 'u1.test')}, header=false, delim='\\t', columns={cols})"
     )
 
 
@@ -224,8 +220,8 @@ def _write_gx_sample(con: duckdb.DuckDBPyConnection, stage_dir: Path, settings: 
     # a block sample skips most of a large table instead of scanning it all
     share = 100.0 * settings.gx_max_rows / max(n, 1)
     sample = "" if n <= settings.gx_max_rows else f" using sample {share:.4f} percent (system, 42)"
-    con.execute(f"copy (select * from valid_ratings{sample}) to '{out / 'ratings.parquet'}' (format parquet)")
-    con.execute(f"copy (select movie_id, title, year, genres from valid_movies) to '{out / 'movies.parquet'}' (format parquet)")
+    con.execute(f"copy (select * from valid_ratings{sample}) to {duck.quote(out / 'ratings.parquet')} (format parquet)")
+    con.execute(f"copy (select movie_id, title, year, genres from valid_movies) to {duck.quote(out / 'movies.parquet')} (format parquet)")
     (out / "meta.json").write_text(json.dumps({"ratings_rows_total": n}))
 
 

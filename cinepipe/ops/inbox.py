@@ -65,7 +65,7 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
     scratch.mkdir(parents=True)
     with duck.connect(scratch / "inbox.duckdb") as con:
         warehouse.configure(con, settings)
-        con.execute(render("raw_inbox_ratings", path="'" + str(file).replace("'", "''") + "'",
+        con.execute(render("raw_inbox_ratings", path=duck.quote(file),
                            header=header, delim=delim))
         con.execute("create table known_movies as select unnest(?) as movie_id", [sorted(known)])
         params = {
@@ -87,7 +87,7 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
                 f"({dict(failures) or 'unparseable lines'}); nothing was added",
                 "Fix the file and add it again.")
         out = dest_dir / f"{digest}.parquet"
-        con.execute(f"copy good to '{out}.tmp' (format parquet)")
+        con.execute(f"copy good to {duck.quote(f'{out}.tmp')} (format parquet)")
     Path(f"{out}.tmp").replace(out)
     run_id = warehouse.new_run_id()
     with warehouse.transaction(settings) as wcon:

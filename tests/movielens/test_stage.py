@@ -212,3 +212,23 @@ def test_an_unsorted_release_with_repeats_is_still_deduplicated(home, tmp_path):
         "userId,movieId,rating,timestamp\n2,1,4.0,900000000\n1,2,3.0,900000000\n2,1,5.0,900000200\n1,1,1.0,900000050\n")
     release, sd, _, _, deduped = _stage(home, root)
     assert deduped["superseded_ratings_dropped"] == 1 and deduped["rows_out"] == 3
+
+
+def test_a_home_and_a_release_whose_paths_hold_a_quote(tmp_path, monkeypatch, small_csv_dir):
+    """Paths go into DuckDB's SQL as string literals: an apostrophe in them must not break it."""
+    from cinepipe.movielens import snapshot
+    from cinepipe.settings import get_settings, reset_settings
+
+    monkeypatch.setenv("CINEPIPE_HOME", str(tmp_path / "o'brien's home"))
+    reset_settings()
+    try:
+        settings = get_settings()
+        settings.ensure_dirs()
+        release_dir = small_csv_dir.rename(tmp_path / "it's ml-latest-small")
+        release, sd, parsed, checked, _ = _stage(settings, release_dir)
+        assert (sd / stage.GX_SAMPLE / "ratings.parquet").is_file()
+        assert _load(settings, release, sd)["rows"]["movielens_ratings"] == parsed["ratings"] - checked.rows_quarantined
+        snap = snapshot.snapshot_ratings(settings, release.dataset)
+        assert snap["n_ratings"] == parsed["ratings"] - checked.rows_quarantined
+    finally:
+        reset_settings()
