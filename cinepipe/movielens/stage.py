@@ -70,9 +70,11 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
         targets = {"ratings": "movielens_ratings", "movies": "movielens_movies",
                    "links": "movielens_movies", "tags": "movielens_tags"}
         for table in read:
+            # DuckDB keeps one reject per bad field: a line is one rejected row, with all its reasons
             con.execute(
-                f"insert into rejects select '{targets[table]}', csv_line, "
-                f"'unparseable line ' || line || ': ' || error_message from rejects_{table}"
+                f"insert into rejects select '{targets[table]}', any_value(csv_line), "
+                f"'unparseable line ' || line || ': ' || string_agg(error_message, '; ' order by column_idx) "
+                f"from rejects_{table} group by scan_id, file_id, line order by line"
             )
         names = ("ratings", "movies", "tags", "links", "rejected_lines")
         tables = ("raw_ratings", "stg_movies", "raw_tags", "raw_links", "rejects")

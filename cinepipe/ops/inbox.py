@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 from cinepipe import duck, validation, warehouse
@@ -60,41 +61,52 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
     header, delim = _dialect(file)
     dest_dir = settings.inbox_dir / dataset
     dest_dir.mkdir(parents=True, exist_ok=True)
-    scratch = settings.staging_dir / "inbox" / digest[:16]
-    shutil.rmtree(scratch, ignore_errors=True)
+    # two commands adding the same file at once each work in their own scratch directory
+    scratch = settings.staging_dir / "inbox" / f"{digest[:16]}-{uuid.uuid4().hex[:8]}"
     scratch.mkdir(parents=True)
-    with duck.connect(scratch / "inbox.duckdb") as con:
-        warehouse.configure(con, settings)
-        con.execute(render("raw_inbox_ratings", path=duck.quote(file),
-                           header=header, delim=delim))
-        con.execute("create table known_movies as select unnest(?) as movie_id", [sorted(known)])
-        params = {
-            "rating_values": list(WHOLE_STARS if dataset == "ml-100k" else CSV_RATINGS),
-            "max_timestamp": int(time.time()) + 86_400,
-            "known_movie_ids": validation.SqlRef("select movie_id from known_movies"),
-        }
-        failures = validation.split_relation(
-            con, "raw_ratings", "movielens_ratings", params,
-            raw_expr="concat_ws(',', user_id, movie_id, rating, rated_at_epoch_s)",
-            good_table="good", bad_table="bad")
-        con.execute("insert into bad select csv_line, 'unparseable line ' || line || ': ' || error_message from rejects_ratings")
-        good = con.execute("select count(*) from good").fetchone()[0]
-        bad_rows = con.execute("select raw, reason from bad").df()
-        total = good + len(bad_rows)
-        if total == 0 or len(bad_rows) / total > settings.max_bad_fraction:
-            raise ValidationFailed(
-                str(file), f"{len(bad_rows)} of {total} new ratings failed their checks "
-                f"({dict(failures) or 'unparseable lines'}); nothing was added",
-                "Fix the file and add it again.")
-        out = dest_dir / f"{digest}.parquet"
-        con.execute(f"copy good to {duck.quote(f'{out}.tmp')} (format parquet)")
-    Path(f"{out}.tmp").replace(out)
-    run_id = warehouse.new_run_id()
-    with warehouse.transaction(settings) as wcon:
-        warehouse.record_quarantine(wcon, bad_rows, source=f"inbox:{file.name}", table_name="movielens_ratings", run_id=run_id)
-        wcon.execute("insert into inbox_files (content_sha256, dataset, path, rows) values (?, ?, ?, ?)",
-                     [digest, dataset, str(out), good])
-    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        with duck.connect(scratch / "inbox.duckdb") as con:
+            warehouse.configure(con, settings)
+            con.execute(render("raw_inbox_ratings", path=duck.quote(file),
+                               header=header, delim=delim))
+            con.execute("create table known_movies as select unnest(?) as movie_id", [sorted(known)])
+            params = {
+                "rating_values": list(WHOLE_STARS if dataset == "ml-100k" else CSV_RATINGS),
+                "max_timestamp": int(time.time()) + 86_400,
+                "known_movie_ids": validation.SqlRef("select movie_id from known_movies"),
+            }
+            failures = validation.split_relation(
+                con, "raw_ratings", "movielens_ratings", params,
+                raw_expr="concat_ws(',', user_id, movie_id, rating, rated_at_epoch_s)",
+                good_table="good", bad_table="bad")
+            # DuckDB keeps one reject per bad field: a line is one rejected row, with all its reasons
+            con.execute(
+                "insert into bad select any_value(csv_line), 'unparseable line ' || line || ': ' "
+                "|| string_agg(error_message, '; ' order by column_idx) from rejects_ratings "
+                "group by scan_id, file_id, line order by line")
+            good = con.execute("select count(*) from good").fetchone()[0]
+            bad_rows = con.execute("select raw, reason from bad").df()
+            total = good + len(bad_rows)
+            if total == 0 or len(bad_rows) / total > settings.max_bad_fraction:
+                raise ValidationFailed(
+                    str(file), f"{len(bad_rows)} of {total} new ratings failed their checks "
+                    f"({dict(failures) or 'unparseable lines'}); nothing was added",
+                    "Fix the file and add it again.")
+            out = dest_dir / f"{digest}.parquet"
+            tmp = scratch / out.name
+            con.execute(f"copy good to {duck.quote(tmp)} (format parquet)")
+        run_id = warehouse.new_run_id()
+        # decided under the write lock: of two commands adding the same content at once, one adds it and
+        # the other finds it added (the file's name is its content hash, so either copy is the same)
+        with warehouse.transaction(settings) as wcon:
+            if wcon.execute("select count(*) from inbox_files where content_sha256 = ?", [digest]).fetchall()[0][0]:
+                return {"dataset": dataset, "sha256": digest, "accepted": 0, "already_added": True}
+            tmp.replace(out)
+            warehouse.record_quarantine(wcon, bad_rows, source=f"inbox:{file.name}", table_name="movielens_ratings", run_id=run_id)
+            wcon.execute("insert into inbox_files (content_sha256, dataset, path, rows) values (?, ?, ?, ?)",
+                         [digest, dataset, str(out), good])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return {"dataset": dataset, "sha256": digest, "accepted": good, "quarantined": len(bad_rows),
             "already_added": False, "inbox_file": str(out), "event": _emit(digest, dataset, good)}
 

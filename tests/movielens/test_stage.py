@@ -232,3 +232,26 @@ def test_a_home_and_a_release_whose_paths_hold_a_quote(tmp_path, monkeypatch, sm
         assert snap["n_ratings"] == parsed["ratings"] - checked.rows_quarantined
     finally:
         reset_settings()
+
+
+def test_a_line_with_several_bad_fields_is_one_rejected_row(home, small_csv_dir):
+    """0.5% of the lines unparseable, each with two or three bad fields: the release loads, and
+    the quarantine and the bad fraction count lines, not fields."""
+    ratings = small_csv_dir / "ratings.csv"
+    n_good = len(ratings.read_text().splitlines()) - 1
+    n_bad = max(1, n_good // 200)
+    bad_lines = [("abc,xyz,4.0,1300000000", "x1,y1,z1,1300000000", "u,v,4.5,t")[i % 3] for i in range(n_bad)]
+    with ratings.open("a") as fh:
+        fh.write("".join(f"{line}\n" for line in bad_lines))
+    release, sd, parsed, checked, _ = _stage(home, small_csv_dir)
+    assert parsed["rejected_lines"] == n_bad
+    assert checked.rows_quarantined == n_bad
+    assert checked.rows_in == n_good + n_bad
+    assert checked.bad_fraction == pytest.approx(n_bad / (n_good + n_bad))
+    _load(home, release, sd)
+    with warehouse.connect(home, read_only=True) as con:
+        rows = con.execute("select raw, reason from quarantine where reason like 'unparseable%'").fetchall()
+    assert len(rows) == n_bad
+    assert sorted(r[0] for r in rows) == sorted(bad_lines)
+    three_fields = next(reason for raw, reason in rows if raw == "x1,y1,z1,1300000000")
+    assert three_fields.count("Could not convert") == 3  # every reason of the line, in one row

@@ -77,3 +77,29 @@ def test_backfill_partitions_apply_days_in_order(home, small_csv_dir, tmp_path, 
     second = incremental.apply_inbox(home, run_id="d2", until_day=date(2020, 9, 14))
     assert second["applied"] == {"ml-latest-small": 1} and incremental.pending_files(home) == []
 
+
+
+def test_a_line_with_several_bad_fields_is_one_rejected_rating(home, small_csv_dir, tmp_path, ingest_release):
+    ingest_release(home, small_csv_dir)
+    m = _movies(home, 1)[0]
+    new = tmp_path / "new.csv"
+    new.write_text("user_id,movie_id,rating,timestamp\n" + "".join(f"{9000 + i},{m},4.0,1600000000\n" for i in range(300))
+                   + "abc,xyz,four,1600000000\n")
+    out = add_ratings(home, new)
+    assert out["accepted"] == 300 and out["quarantined"] == 1
+
+
+def test_two_adds_of_the_same_file_at_once_add_it_once(home, small_csv_dir, tmp_path, ingest_release):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ingest_release(home, small_csv_dir)
+    m = _movies(home, 2)
+    new = tmp_path / "new.csv"
+    new.write_text("user_id,movie_id,rating,timestamp\n" + "".join(
+        f"{9000 + i},{m[i % 2]},3.5,1600000000\n" for i in range(2000)))
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: add_ratings(home, new), range(4)))
+    assert sorted(r["already_added"] for r in results) == [False, True, True, True]
+    assert sum(r["accepted"] for r in results) == 2000
+    assert len(incremental.pending_files(home)) == 1
+    assert not list((home.staging_dir / "inbox").iterdir())  # no scratch left behind
