@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,11 +17,13 @@ from urllib.parse import unquote, urlparse
 
 import requests
 
-from cinepipe.errors import DownloadError, TransientHTTPError
+from cinepipe.errors import DownloadError
+from cinepipe.files import write_atomic
+from cinepipe.http import USER_AGENT, HttpClient, RetriesExhausted, Retry, RetryPolicy, conditional_headers
 
-USER_AGENT = "cinepipe/0.1 (+https://github.com/cinepipe/cinepipe)"
+__all__ = ["USER_AGENT", "Fetched", "check_zip", "fetch", "is_remote", "local_path", "md5_file", "sha256_file"]
+
 CHUNK_BYTES = 1 << 16  # small enough that a dropped connection loses little
-RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 ProgressFn = Callable[[int, int | None], None]
 
@@ -75,12 +75,12 @@ def check_zip(path: Path, source: str) -> None:
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise DownloadError(
             source, f"the archive {path.name} is truncated or corrupt ({exc})",
-            "Delete it and download again, or check the source.",
+            f"Delete {path} and download again, or check the source.",
         ) from exc
     if bad is not None:
         raise DownloadError(
             source, f"member {bad} of {path.name} fails its CRC check",
-            "Delete the file and download again.",
+            f"Delete {path} and download again.",
         )
 
 
@@ -93,21 +93,16 @@ def _verify(path: Path, source: str, sha256: str | None, md5: str | None) -> str
     if sha256 and actual != sha256.lower():
         raise DownloadError(
             source,
-            f"checksum mismatch: expected sha256 {sha256}, got {actual}",
-            "The download is corrupt or the release changed; remove the cached file and retry, "
+            f"checksum mismatch: expected sha256 {sha256}, got {actual}; the download was not kept",
+            "The download is corrupt or the release changed: run again to download it anew, "
             "or pass the new checksum if the change is expected.",
         )
     if md5 and md5_file(path) != md5.lower():
         raise DownloadError(
-            source, f"checksum mismatch: expected md5 {md5}",
-            "The download is corrupt or the release changed; remove the cached file and retry.",
+            source, f"checksum mismatch: expected md5 {md5}; the download was not kept",
+            "The download is corrupt or the release changed: run again to download it anew.",
         )
     return actual
-
-
-def _backoff_s(attempt: int, base_s: float) -> float:
-    # exponential backoff with full jitter, so many clients do not retry in lockstep
-    return random.uniform(0, base_s * (2**attempt))
 
 
 def fetch(
@@ -119,6 +114,7 @@ def fetch(
     retries: int = 4,
     timeout_s: float = 60.0,
     backoff_base_s: float = 0.5,
+    retry_after_max_s: float = 120.0,
     session: requests.Session | None = None,
     progress: ProgressFn | None = None,
 ) -> Fetched:
@@ -129,78 +125,75 @@ def fetch(
         dest: final path; ``dest.part`` holds a partial download and ``dest.meta.json`` the
             validators (ETag, Last-Modified) and the recorded sha256.
         sha256 / md5: published checksums to verify against, when known.
+        retries, backoff_base_s, retry_after_max_s: the retry policy (see ``cinepipe.http``).
     Returns:
         ``Fetched`` with the verified path and its sha256.
     Raises:
         DownloadError: bad status, checksum mismatch, or retries exhausted.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    http = session or requests.Session()
+    client = HttpClient(RetryPolicy(retries=retries, backoff_base_s=backoff_base_s,
+                                    retry_after_max_s=retry_after_max_s), timeout_s=timeout_s, session=session)
     meta_file = _meta_path(dest)
     meta = json.loads(meta_file.read_text()) if meta_file.exists() and dest.exists() else {}
     part = dest.with_name(dest.name + ".part")
-    last_error: Exception | None = None
 
-    for attempt in range(retries + 1):
-        headers = {"User-Agent": USER_AGENT}
-        if meta and not part.exists():
-            if meta.get("etag"):
-                headers["If-None-Match"] = meta["etag"]
-            if meta.get("last_modified"):
-                headers["If-Modified-Since"] = meta["last_modified"]
+    def headers() -> dict[str, str]:
+        sent = {} if part.exists() else conditional_headers(meta.get("etag"), meta.get("last_modified"))
         offset = part.stat().st_size if part.exists() else 0
         if offset:
-            headers["Range"] = f"bytes={offset}-"
+            sent["Range"] = f"bytes={offset}-"
             if meta.get("etag"):
-                headers["If-Range"] = meta["etag"]
-        try:
-            with http.get(url, headers=headers, stream=True, timeout=timeout_s) as resp:
-                if resp.status_code == 304 and dest.exists():
-                    return Fetched(dest, meta.get("sha256") or sha256_file(dest), True, True)
-                if resp.status_code in RETRYABLE_STATUS:
-                    raise TransientHTTPError(url, f"HTTP {resp.status_code}", "Retrying.")
-                if resp.status_code == 416:  # our partial file is stale: start over
-                    part.unlink(missing_ok=True)
-                    raise TransientHTTPError(url, "HTTP 416 for a resumed range", "Restarting.")
-                if resp.status_code not in (200, 206):
-                    raise DownloadError(
-                        url, f"HTTP {resp.status_code} {resp.reason}",
-                        "Check the URL; the file may have moved or need credentials.",
-                    )
-                mode = "ab" if resp.status_code == 206 and offset else "wb"
-                written = offset if mode == "ab" else 0
-                length = resp.headers.get("Content-Length")
-                total = written + int(length) if length is not None else None
-                with part.open(mode) as fh:
-                    for chunk in resp.iter_content(CHUNK_BYTES):
-                        fh.write(chunk)
-                        written += len(chunk)
-                        if progress:
-                            progress(written, total)
-                if total is not None and written < total:
-                    raise TransientHTTPError(
-                        url, f"connection dropped after {written} of {total} bytes", "Resuming."
-                    )
-                new_meta = {
-                    "url": url,
-                    "etag": resp.headers.get("ETag"),
-                    "last_modified": resp.headers.get("Last-Modified"),
-                }
-            try:
-                digest = _verify(part, url, sha256, md5)
-            except DownloadError:
-                part.unlink(missing_ok=True)
-                raise
-            part.replace(dest)
-            new_meta["sha256"] = digest
-            meta_file.write_text(json.dumps(new_meta, indent=2))
-            return Fetched(dest, digest, True)
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                TransientHTTPError) as exc:
-            last_error = exc
-            if attempt < retries:
-                time.sleep(_backoff_s(attempt, backoff_base_s))
-    raise DownloadError(
-        url, f"download failed after {retries + 1} attempts ({last_error})",
-        "Check the network or try again later; the partial file is kept and will be resumed.",
-    )
+                sent["If-Range"] = meta["etag"]
+        return sent
+
+    def receive(resp: requests.Response) -> dict | None:
+        """Stream the body into ``part``; None when the server says ``dest`` is unchanged."""
+        if resp.status_code == 304 and dest.exists():
+            return None
+        if resp.status_code == 416:  # our partial file is stale: start over
+            part.unlink(missing_ok=True)
+            raise Retry(url, "HTTP 416 for a resumed range")
+        if resp.status_code not in (200, 206):
+            raise DownloadError(
+                url, f"HTTP {resp.status_code} {resp.reason}",
+                "Check the URL; the file may have moved or need credentials.",
+            )
+        offset = part.stat().st_size if part.exists() else 0
+        mode = "ab" if resp.status_code == 206 and offset else "wb"
+        written = offset if mode == "ab" else 0
+        length = resp.headers.get("Content-Length")
+        total = written + int(length) if length is not None else None
+        with part.open(mode) as fh:
+            for chunk in resp.iter_content(CHUNK_BYTES):
+                fh.write(chunk)
+                written += len(chunk)
+                if progress:
+                    progress(written, total)
+        if total is not None and written < total:
+            raise Retry(url, f"connection dropped after {written} of {total} bytes")
+        return {"url": url, "etag": resp.headers.get("ETag"), "last_modified": resp.headers.get("Last-Modified")}
+
+    def action() -> str:
+        if part.exists():
+            return (f"Check the network or try again later; the {part.stat().st_size} bytes received are kept "
+                    f"in {part} and the next run resumes from there.")
+        return "Check the network or try again later."
+
+    try:
+        new_meta = client.get(url, receive, headers=headers)
+    except RetriesExhausted as exc:
+        raise DownloadError(
+            url, f"download failed after {exc.attempts} attempts over {exc.elapsed_s:.1f} s (last: {exc.last})",
+            action(),
+        ) from exc
+    if new_meta is None:
+        return Fetched(dest, meta.get("sha256") or sha256_file(dest), True, True)
+    try:
+        digest = _verify(part, url, sha256, md5)
+    except DownloadError:
+        part.unlink(missing_ok=True)
+        raise
+    part.replace(dest)  # the rename that makes the verified download visible
+    write_atomic(meta_file, json.dumps({**new_meta, "sha256": digest}, indent=2))
+    return Fetched(dest, digest, True)

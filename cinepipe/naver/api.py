@@ -1,6 +1,7 @@
 """The Naver movie search API client: retries what is transient, stops on what is not, caches all.
 
-``GET {api_base}/v1/search/movie.json``. Every answer worth keeping (200, and the 400/404 answers
+``GET {api_base}/v1/search/movie.json`` through the one HTTP layer (``cinepipe.http``: its retry
+policy and its answer cache). Every answer worth keeping (200, and the 400/404 answers
 that a repeat would only repeat) is cached on disk under a key made of the URL and parameters,
 never the credentials, so a rerun makes no calls and an interrupted run resumes where it stopped.
 The client secret is read from its ``SecretStr`` only to build the request header.
@@ -8,24 +9,17 @@ The client secret is read from its ``SecretStr`` only to build the request heade
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
-import random
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 from pydantic import SecretStr
 
-from cinepipe.download import USER_AGENT
 from cinepipe.errors import CinepipeError, TransientHTTPError
-
-log = logging.getLogger(__name__)
+from cinepipe.http import AnswerCache, HttpClient, RetriesExhausted, RetryPolicy
 
 SEARCH_PATH = "/v1/search/movie.json"
 MAX_DISPLAY = 100
@@ -59,13 +53,13 @@ class NaverBadRequest(NaverAPIError):
 
 
 class NaverTransientError(TransientHTTPError):
-    """5xx, 429/012 or a dropped connection, still failing after the client's retries."""
+    """5xx, 429/012 or a dropped connection, still failing after the client's retries (the task
+    does not retry it again)."""
 
 
 def request_key(url: str, params: dict[str, Any]) -> str:
     """The cache key of a request: URL and parameters only (credentials are not part of it)."""
-    blob = json.dumps({"url": url, "params": params}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return AnswerCache.key(url, params)
 
 
 def search_params(
@@ -91,16 +85,6 @@ def search_params(
     return params
 
 
-@dataclass
-class CallStats:
-    """What a client did: network calls made, answers served from the cache, retries."""
-
-    calls: int = 0
-    cache_hits: int = 0
-    retries: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-
 class SearchClient:
     """Search Naver movies; every answer is cached on disk.
 
@@ -120,6 +104,7 @@ class SearchClient:
         *,
         retries: int = 4,
         backoff_base_s: float = 0.5,
+        retry_after_max_s: float = 120.0,
         timeout_s: float = 30.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -127,33 +112,15 @@ class SearchClient:
         self.url = api_base.rstrip("/") + SEARCH_PATH
         self._client_id = client_id
         self._secret = client_secret
-        self.cache_dir = cache_dir
-        self.retries = retries
-        self.backoff_base_s = backoff_base_s
-        self.timeout_s = timeout_s
-        self._http = session or requests.Session()
-        self._sleep = sleep
-        self.stats = CallStats()
+        self.cache = AnswerCache(cache_dir)
+        self._http = HttpClient(
+            RetryPolicy(retries=retries, backoff_base_s=backoff_base_s, retry_after_max_s=retry_after_max_s),
+            timeout_s=timeout_s, session=session, sleep=sleep,
+        )
+        self.stats = self._http.stats
 
     def __repr__(self) -> str:
         return f"SearchClient(url={self.url!r}, client_id={self._client_id!r}, secret=**********)"
-
-    def _cache_path(self, key: str) -> Path:
-        return self.cache_dir / key[:2] / f"{key}.json"
-
-    def _cached(self, key: str) -> dict | None:
-        path = self._cache_path(key)
-        if not path.exists():
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))
-
-    def _store(self, key: str, params: dict, status: int, body: dict) -> None:
-        path = self._cache_path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{threading.get_ident()}.tmp")
-        record = {"request": {"url": self.url, "params": params}, "status": status, "body": body}
-        tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)  # atomic: an interrupted run never leaves half an answer
 
     def _headers(self) -> dict[str, str]:
         if not self._client_id or self._secret is None or not self._secret.get_secret_value():
@@ -165,70 +132,41 @@ class SearchClient:
         return {
             "X-Naver-Client-Id": self._client_id,
             "X-Naver-Client-Secret": self._secret.get_secret_value(),
-            "User-Agent": USER_AGENT,
             "Accept": "application/json",
         }
 
     def search(self, query: str, **kwargs: Any) -> dict:
         """One search (``search_params`` names the arguments); the API's JSON answer."""
         params = search_params(query, **kwargs)
-        key = request_key(self.url, params)
-        cached = self._cached(key)
-        if cached is not None:
-            with self.stats.lock:
-                self.stats.cache_hits += 1
-            return _answer(cached["status"], cached["body"], params)
-        status, body = self._call(params)
-        if status == 200 or status in (400, 404):
-            self._store(key, params, status, body)
-        return _answer(status, body, params)
+        try:
+            # 200, and the 400/404 answers that a repeat would only repeat, are kept
+            answer = self._http.cached_get(
+                self.cache, self.url, params=params, headers=self._headers, refuse=_refuse,
+                keep=lambda status: status in (200, 400, 404),
+                action="The service is busy or down; run again later (finished searches are cached).",
+            )
+        except RetriesExhausted as exc:
+            raise NaverTransientError(SOURCE, exc.problem, exc.action) from exc
+        return _answer(answer.status, _json(answer.body), params)
 
-    def _call(self, params: dict) -> tuple[int, dict]:
-        headers = self._headers()
-        last = ""
-        for attempt in range(self.retries + 1):
-            with self.stats.lock:
-                self.stats.calls += 1
-            try:
-                resp = self._http.get(self.url, params=params, headers=headers, timeout=self.timeout_s)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = f"{type(exc).__name__}"
-            else:
-                body = _json(resp)
-                code = str(body.get("errorCode", ""))
-                if resp.status_code in (401, 403):
-                    raise _auth_error(resp.status_code, body)
-                if resp.status_code == 429 and code == QUOTA_CODE:
-                    raise NaverQuotaExceeded(
-                        SOURCE, "the daily call quota is spent (HTTP 429, errorCode 010)",
-                        "Run again tomorrow: answers so far are cached and will not be asked again.",
-                    )
-                if resp.status_code == 429 or resp.status_code >= 500:
-                    last = f"HTTP {resp.status_code} errorCode {code or '-'}"
-                    wait = _retry_after(resp) or _backoff_s(attempt, self.backoff_base_s)
-                    if attempt < self.retries:
-                        with self.stats.lock:
-                            self.stats.retries += 1
-                        log.info("naver search: %s, retrying in %.2fs", last, wait)
-                        self._sleep(wait)
-                    continue
-                return resp.status_code, body
-            if attempt < self.retries:
-                with self.stats.lock:
-                    self.stats.retries += 1
-                self._sleep(_backoff_s(attempt, self.backoff_base_s))
-        raise NaverTransientError(
-            SOURCE, f"still failing after {self.retries + 1} attempts ({last})",
-            "The service is busy or down; run again later (finished searches are cached).",
+
+def _refuse(resp: requests.Response) -> None:
+    """Stop at once on what no retry can change: credentials, the API not enabled, the quota."""
+    if resp.status_code in (401, 403):
+        raise _auth_error(resp.status_code, _json(resp.content))
+    if resp.status_code == 429 and str(_json(resp.content).get("errorCode", "")) == QUOTA_CODE:
+        raise NaverQuotaExceeded(
+            SOURCE, "the daily call quota is spent (HTTP 429, errorCode 010)",
+            "Run again tomorrow: answers so far are cached and will not be asked again.",
         )
 
 
-def _json(resp: requests.Response) -> dict:
+def _json(body: bytes) -> dict:
     try:
-        body = resp.json()
+        data = json.loads(body)
     except ValueError:
-        return {"errorMessage": resp.text[:200], "errorCode": ""}
-    return body if isinstance(body, dict) else {"errorMessage": str(body)[:200], "errorCode": ""}
+        return {"errorMessage": body[:200].decode("utf-8", "replace"), "errorCode": ""}
+    return data if isinstance(data, dict) else {"errorMessage": str(data)[:200], "errorCode": ""}
 
 
 def _auth_error(status: int, body: dict) -> NaverAuthError:
@@ -254,19 +192,6 @@ def _answer(status: int, body: dict, params: dict) -> dict:
         SOURCE, f"query {params.get('query')!r} refused (HTTP {status} {code}: {what})",
         "Fix the request; it is not retried.",
     )
-
-
-def _retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    try:
-        return min(float(value), 60.0) if value else None
-    except ValueError:
-        return None
-
-
-def _backoff_s(attempt: int, base_s: float) -> float:
-    # exponential backoff with jitter, so parallel workers do not retry in lockstep
-    return base_s * (2**attempt) * random.uniform(0.5, 1.0)
 
 
 def row_queries(title: str, english_title: str | None) -> list[str]:

@@ -8,9 +8,7 @@ without digits (too few votes) is a missing score, never 0; a page without the b
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import random
 import re
 import threading
 import time
@@ -23,14 +21,13 @@ from urllib.parse import urlsplit
 import requests
 from bs4 import BeautifulSoup, Tag
 
-from cinepipe.download import USER_AGENT
-from cinepipe.errors import CinepipeError, TransientHTTPError
+from cinepipe.errors import CinepipeError
+from cinepipe.http import Answer, AnswerCache, HttpClient, RetryPolicy
 
 log = logging.getLogger(__name__)
 
 BASIC_PATH = "/movie/bin/basic.nhn"
 ROBOTS_AGENT = "cinepipe"
-RETRYABLE = frozenset({429, 500, 502, 503, 504})
 
 
 class LayoutChanged(CinepipeError):
@@ -173,10 +170,12 @@ def parse_basic_page(html: str, code: int) -> MoviePage:
 class PoliteFetcher:
     """Fetch basic pages at a set pace, obeying robots.txt, retrying, caching every page.
 
+    Requests go through the one HTTP layer (``cinepipe.http``): its retry policy, its answer cache.
+
     Args:
         web_base: e.g. ``https://movie.naver.com`` (any compatible site).
         cache_dir: where pages are kept (``<cache>/http/naver-web``).
-        pages_per_second: the pace of network requests (robots.txt included).
+        pages_per_second: the pace of network requests (robots.txt and retries included).
         obey_robots: False only for a site the user may crawl regardless.
     """
 
@@ -189,31 +188,33 @@ class PoliteFetcher:
         obey_robots: bool = True,
         retries: int = 4,
         backoff_base_s: float = 0.5,
+        retry_after_max_s: float = 120.0,
         timeout_s: float = 30.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.web_base = web_base.rstrip("/")
-        self.cache_dir = cache_dir
+        self.cache = AnswerCache(cache_dir)
         self.interval_s = 1.0 / pages_per_second
         self.obey_robots = obey_robots
-        self.retries = retries
-        self.backoff_base_s = backoff_base_s
-        self.timeout_s = timeout_s
-        self._http = session or requests.Session()
-        self._http.headers["User-Agent"] = USER_AGENT
         self._sleep = sleep
         self._clock = clock
         self._lock = threading.Lock()
         self._next_at = 0.0
         self._robots: robotparser.RobotFileParser | None = None
-        self.calls = 0
-        self.cache_hits = 0
+        self._http = HttpClient(
+            RetryPolicy(retries=retries, backoff_base_s=backoff_base_s, retry_after_max_s=retry_after_max_s),
+            timeout_s=timeout_s, session=session, before_attempt=self._wait_turn, sleep=sleep, clock=clock,
+        )
 
-    def _cache_path(self, url: str) -> Path:
-        key = hashlib.sha256(url.encode()).hexdigest()
-        return self.cache_dir / key[:2] / f"{key}.html"
+    @property
+    def calls(self) -> int:
+        return self._http.stats.calls
+
+    @property
+    def cache_hits(self) -> int:
+        return self._http.stats.cache_hits
 
     def _wait_turn(self) -> None:
         with self._lock:
@@ -223,27 +224,13 @@ class PoliteFetcher:
         if wait > 0:
             self._sleep(wait)
 
-    def _get(self, url: str) -> requests.Response:
-        last = ""
-        for attempt in range(self.retries + 1):
-            self._wait_turn()
-            self.calls += 1
-            try:
-                resp = self._http.get(url, timeout=self.timeout_s)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = type(exc).__name__
-            else:
-                if resp.status_code not in RETRYABLE:
-                    return resp
-                last = f"HTTP {resp.status_code}"
-                retry_after = resp.headers.get("Retry-After", "")
-                if attempt < self.retries and retry_after.isdigit():
-                    self._sleep(min(float(retry_after), 60.0))
-                    continue
-            if attempt < self.retries:
-                self._sleep(self.backoff_base_s * (2**attempt) * random.uniform(0.5, 1.0))
-        raise TransientHTTPError(url, f"still failing after {self.retries + 1} attempts ({last})",
-                                 "The site is busy or down; run again later (pages so far are cached).")
+    def _get(self, url: str, cached: bool = False) -> Answer:
+        action = "The site is busy or down; run again later (pages so far are cached)."
+        if cached:
+            return self._http.cached_get(self.cache, url, action=action)
+        return self._http.get(
+            url, lambda r: Answer(r.status_code, r.content, content_type=r.headers.get("Content-Type")),
+            action=action)
 
     def _allowed(self, url: str) -> bool:
         if not self.obey_robots:
@@ -251,35 +238,31 @@ class PoliteFetcher:
         if self._robots is None:
             parser = robotparser.RobotFileParser()
             resp = self._get(self.web_base + "/robots.txt")
-            if resp.status_code in (401, 403):
+            if resp.status in (401, 403):
                 parser.disallow_all = True
-            elif resp.status_code >= 400:
+            elif resp.status >= 400:
                 parser.allow_all = True
             else:
-                parser.parse(resp.text.splitlines())
+                parser.parse(resp.text().splitlines())
             self._robots = parser
         return self._robots.can_fetch(ROBOTS_AGENT, url)
 
     def fetch_basic(self, code: int) -> str:
         """The HTML of a movie's basic page, from the cache when it was fetched before."""
         url = basic_page_url(self.web_base, code)
-        path = self._cache_path(url)
-        if path.exists():
-            self.cache_hits += 1
-            return path.read_text(encoding="utf-8")
+        key = self.cache.key(url)
+        kept = self.cache.lookup(key)
+        if kept is not None:
+            self._http.stats.add(cache_hits=1)
+            return kept.text()
         if not self._allowed(url):
             raise CrawlDisallowed(
                 urlsplit(url).netloc, f"robots.txt forbids {urlsplit(url).path}",
                 "Crawl only a site you may crawl; for such a site set CINEPIPE_NAVER_OBEY_ROBOTS=false.",
             )
-        resp = self._get(url)
-        if resp.status_code == 404:
+        page = self._get(url, cached=True)
+        if page.status == 404:
             raise PageNotFound(url, "no such movie page (HTTP 404)", "Check the movie code.")
-        if resp.status_code != 200:
-            raise CinepipeError(url, f"HTTP {resp.status_code}", "Check the web base setting.")
-        resp.encoding = resp.encoding if resp.encoding and resp.encoding.lower() != "iso-8859-1" else "utf-8"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{threading.get_ident()}.tmp")
-        tmp.write_text(resp.text, encoding="utf-8")
-        tmp.replace(path)
-        return resp.text
+        if page.status != 200:
+            raise CinepipeError(url, f"HTTP {page.status}", "Check the web base setting.")
+        return page.text()
