@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     http_timeout_s: float = 60.0
     http_retries: int = Field(4, ge=0)
 
+    # archives and source files: caps that the largest real releases (ml-32m's 0.9 GB ratings.csv,
+    # aclImdb's 13.7 KB longest review, CSV zips expanding 3-5x, aclImdb 2.4x) fit with room to spare
+    archive_max_member_bytes: int = Field(
+        2 << 30, ge=1, description="Largest archive member read or extracted (bytes); a bigger one refuses the archive.")
+    archive_max_total_bytes: int = Field(
+        8 << 30, ge=1, description="Most bytes an archive may expand to; beyond it the archive is refused.")
+    archive_max_ratio: float = Field(
+        100.0, gt=1, description="Largest expansion ratio (expanded / compressed) of an archive or member.")
+    imdb_max_review_bytes: int = Field(
+        1 << 20, ge=1, description="Longest IMDB review read; a longer one is quarantined without being read whole.")
+
     # models and exports
     top_n: int = Field(10, ge=1, description="Length of each recommendation list.")
     cold_start_min_ratings: int = Field(5, ge=0, description="Fewer ratings: popularity list.")

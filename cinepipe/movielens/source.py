@@ -10,9 +10,11 @@ from urllib.parse import urlparse
 
 import requests
 
+from cinepipe.archives import ArchiveLimits, check_plain_file, extract_zip
 from cinepipe.download import check_zip, fetch, is_remote, local_path, sha256_file
-from cinepipe.errors import DownloadError, LayoutError
+from cinepipe.errors import LayoutError
 from cinepipe.hashing import content_key, fingerprint_path
+from cinepipe.http import HttpClient, RetriesExhausted, RetryPolicy
 from cinepipe.movielens.releases import (
     CSV_LAYOUT,
     KNOWN_RELEASES,
@@ -38,15 +40,16 @@ class Release:
     content_key: str  # changes whenever any file of the release changes
 
 
-def _published_md5(url: str, timeout_s: float) -> str | None:
+def _published_md5(url: str, settings: Settings) -> str | None:
     """GroupLens publishes ``<zip>.md5`` beside each zip; None when there is none."""
+    client = HttpClient(RetryPolicy(retries=settings.http_retries), timeout_s=settings.http_timeout_s)
     try:
-        resp = requests.get(url + ".md5", timeout=timeout_s)
-    except requests.RequestException:
+        status, text = client.get(url + ".md5", lambda resp: (resp.status_code, resp.text))
+    except (RetriesExhausted, requests.RequestException):
         return None
-    if resp.status_code != 200:
+    if status != 200:
         return None
-    token = resp.text.strip().split()[0] if resp.text.strip() else ""
+    token = text.strip().split()[0] if text.strip() else ""
     return token.lower() if len(token) == 32 else None
 
 
@@ -54,7 +57,7 @@ def download_release(url: str, settings: Settings, progress: Callable | None = N
     """Fetch a release zip, verified against its published (or pinned) md5 where known."""
     name = PurePosixPath(urlparse(url).path).name or "release.zip"
     stem = name.removesuffix(".zip")
-    md5 = _published_md5(url, settings.http_timeout_s) or PINNED_MD5.get(stem)
+    md5 = _published_md5(url, settings) or PINNED_MD5.get(stem)
     fetched = fetch(
         url,
         settings.downloads_dir / "movielens" / name,
@@ -68,25 +71,33 @@ def download_release(url: str, settings: Settings, progress: Callable | None = N
     return fetched.path
 
 
-def _extract(zip_path: Path, dest_root: Path, source: str) -> Path:
+# the files a release is read from; nothing else of an archive is extracted
+RELEASE_FILES = ("u.data", "u.item", "u1.base", "u1.test", "ratings.csv", "movies.csv", "links.csv", "tags.csv")
+
+
+def _extract(zip_path: Path, dest_root: Path, settings: Settings, source: str) -> Path:
+    """The release files of a zip, extracted within the archive limits (once per zip content)."""
     check_zip(zip_path, source)
     dest = dest_root / sha256_file(zip_path)[:16]
-    done = dest / ".complete"
-    if not done.exists():
-        with zipfile.ZipFile(zip_path) as zf:
-            for member in zf.infolist():
-                target = (dest / member.filename).resolve()
-                if not target.is_relative_to(dest.resolve()):
-                    raise DownloadError(source, f"zip member {member.filename} escapes the archive", "Use a genuine release zip.")
-            zf.extractall(dest)
-        done.touch()
+    if not dest.is_dir():  # made complete by one rename: a refused or killed extraction leaves none
+        dest_root.mkdir(parents=True, exist_ok=True)
+        try:
+            extract_zip(zip_path, dest, lambda name: name in RELEASE_FILES, ArchiveLimits.from_settings(settings), source)
+        except OSError as exc:
+            if not dest.is_dir():  # another run's extraction of the same zip won the rename: use it
+                raise LayoutError(source, f"cannot extract {zip_path.name} ({exc})",
+                                  f"Check the free space under {dest_root}.") from exc
     return dest
 
 
 def find_root(path: Path, source: str) -> tuple[Path, Layout]:
     """The directory holding the release files, and its layout (searches two levels down)."""
-    candidates = [path, *sorted(p for p in path.glob("*") if p.is_dir()), *sorted(p for p in path.glob("*/*") if p.is_dir())]
+    # links are not followed: a linked directory is not searched, a linked release file is refused
+    candidates = [path, *sorted(p for p in path.glob("*") if p.is_dir() and not p.is_symlink()),
+                  *sorted(p for p in path.glob("*/*") if p.is_dir() and not p.is_symlink() and not p.parent.is_symlink())]
     for cand in candidates:
+        for name in RELEASE_FILES:
+            check_plain_file(cand / name, source)
         if (cand / "u.data").is_file() and (cand / "u.item").is_file():
             return cand, ML100K_LAYOUT
         if (cand / "ratings.csv").is_file() and (cand / "movies.csv").is_file():
@@ -135,7 +146,7 @@ def resolve(source: str, settings: Settings, progress: Callable | None = None) -
                 source, f"{path.name} is neither a directory nor a zip archive",
                 "Pass a release directory, a .zip, or its URL.",
             )
-        path = _extract(path, settings.staging_dir / "movielens-extract", source)
+        path = _extract(path, settings.staging_dir / "movielens-release-files", settings, source)
     root, layout = find_root(path, source)
     files = ["u.data", "u.item", "u1.base", "u1.test"] if layout.is_100k else [
         "ratings.csv", "movies.csv", "links.csv", "tags.csv"]

@@ -1,4 +1,4 @@
-"""Shared task decorations: the cache policy and the retry policy for network steps."""
+"""Shared task decorations: the cache policies, and the (absent) task retries of network steps."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from prefect.cache_policies import INPUTS, TASK_SOURCE, CachePolicy
-from prefect.tasks import exponential_backoff
 
-from cinepipe.errors import TransientHTTPError
 from cinepipe.hashing import content_dir, content_key, fingerprint_path
 
 __all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "STAGED", "TRAINED", "content_dir", "content_key", "epoch",
-           "fingerprint_path", "retry_transient"]
+           "fingerprint_path"]
 
 
 EPOCH_FILE = ".cinepipe-epoch"
@@ -69,31 +67,10 @@ TRAINED = INPUTS + TASK_SOURCE + HomePolicy(outputs=("artifacts_dir",))
 # make every night a cache miss
 CACHED_ACROSS_RUNS = (INPUTS - "run_id") + TASK_SOURCE + HomePolicy(outputs=("artifacts_dir",))
 
-NETWORK_RETRIES = 3
-NETWORK_RETRY_DELAYS = exponential_backoff(backoff_factor=2)
-NETWORK_JITTER = 0.5
-
-
-def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only errors worth retrying: dropped connections, timeouts, 5xx and 429."""
-    import requests
-
-    try:
-        state.result()
-    except (TransientHTTPError, requests.ConnectionError, requests.Timeout):
-        return True
-    except Exception:
-        return False
-    return False
-
-
-# the decorations of every step that talks to the network: backoff with jitter, transient errors only
-NETWORK = {
-    "retries": NETWORK_RETRIES,
-    "retry_delay_seconds": NETWORK_RETRY_DELAYS,
-    "retry_jitter_factor": NETWORK_JITTER,
-    "retry_condition_fn": retry_transient,
-}
+# the decorations of every step that talks to the network. Retries happen in one place, the HTTP
+# layer (``cinepipe.http``: backoff with jitter, Retry-After, transient errors only); a task retry
+# on top of it would multiply the attempts and nest the backoffs, so network tasks do not retry.
+NETWORK: dict[str, Any] = {"retries": 0}
 
 
 def step_key(fn: Any, *inputs: Any) -> str:
