@@ -93,3 +93,16 @@ class RatingModel(ABC):
 
     def save(self, directory: Path) -> None:  # pragma: no cover - overridden where supported
         raise NotImplementedError(f"{self.name} cannot be saved")
+
+
+def pair_scores(model: RatingModel, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """``score_users`` of raw (user, item) pairs, each distinct user scored once; 0 for unknown ids.
+
+    The ``predict`` of ranking models, whose scores are not ratings.
+    """
+    index: IdIndex = model.index  # type: ignore[attr-defined]
+    u, i = index.user_idx(users), index.item_idx(items)
+    known = (u >= 0) & (i >= 0)
+    distinct, row = np.unique(np.maximum(u, 0), return_inverse=True)
+    scores = model.score_users(distinct)[row, np.maximum(i, 0)]
+    return np.where(known, scores, 0.0).astype(np.float32)

@@ -10,6 +10,7 @@ ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cinepipe.columns import ITEM, RATING, USER
+from cinepipe.errors import ModelError
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import encode
 from cinepipe.recsys.persist import SavableModel, load_model
@@ -42,8 +44,13 @@ class Blend(_ScaledModel):
     Params = BlendParams
     description = "rating = intercept + coef . features(member predictions, log user/movie support)."
 
-    def __init__(self, params: BlendParams | None = None) -> None:
+    def __init__(
+        self, params: BlendParams | None = None, build_member: Callable[..., SavableModel] | None = None
+    ) -> None:
+        """``build_member(name, seed=, quick=)`` makes the members (the registry's ``build``, passed in
+        so this module need not import the registry that lists it); a loaded blend needs none."""
         self.params = params or BlendParams()
+        self.build_member = build_member
 
     def fit(self, train: pd.DataFrame) -> Blend:
         from sklearn.linear_model import Ridge
@@ -68,9 +75,10 @@ class Blend(_ScaledModel):
         return self
 
     def _member(self, name: str) -> SavableModel:
-        from cinepipe.recsys.registry import build
-
-        return build(name, seed=self.params.seed, quick=self.params.quick)
+        if self.build_member is None:
+            raise ModelError(self.name, "has no way to build its members",
+                             "Make the blend with cinepipe.recsys.registry.build('blend').")
+        return self.build_member(name, seed=self.params.seed, quick=self.params.quick)
 
     def _features(
         self, user_idx: np.ndarray, item_idx: np.ndarray, predictions: list[np.ndarray]

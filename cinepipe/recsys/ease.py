@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from cinepipe.columns import DEFAULT_K
 from cinepipe.errors import ModelError
+from cinepipe.recsys.base import IdIndex, pair_scores
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import rating_matrix
-from cinepipe.recsys.splits import stratified_split
 
 
 @dataclass
@@ -35,10 +34,24 @@ def ease_weights(x: sparse.csr_matrix, reg: float) -> np.ndarray:
     """Item-item weights B (zero diagonal) for binary user x item matrix ``x``."""
     gram = (x.T @ x).toarray().astype(np.float32)
     gram[np.diag_indices_from(gram)] += reg
-    inverse = np.linalg.inv(gram)
+    inverse = _spd_inverse(gram)
     weights = -inverse / np.diag(inverse)[None, :]
     weights[np.diag_indices_from(weights)] = 0.0
     return weights
+
+
+def _spd_inverse(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of a symmetric positive definite matrix by Cholesky (half the work of LU)."""
+    from scipy.linalg import lapack
+
+    factor, info = lapack.spotrf(matrix, lower=True)
+    if info == 0:
+        inverse, info = lapack.spotri(factor, lower=True, overwrite_c=True)
+    if info != 0:  # not positive definite in float32: fall back to LU
+        return np.linalg.inv(matrix)
+    upper = np.triu_indices_from(inverse, 1)
+    inverse[upper] = inverse.T[upper]  # spotri fills the lower triangle only
+    return inverse
 
 
 class EASE(_ScaledModel):
@@ -65,25 +78,21 @@ class EASE(_ScaledModel):
         return self
 
     def _pick_reg(self, train: pd.DataFrame) -> float:
-        from cinepipe.recsys.metrics import ndcg_at_k
-        from cinepipe.recsys.topn import top_n
+        from cinepipe.recsys.tuning import Validation, inner_split, pick_best
 
-        fit_part, val_part = stratified_split(train, self.params.validation_fraction, self.params.seed)
-        scores = {}
-        for reg in self.params.reg_grid:
-            model = EASE(EASEParams(reg=reg, max_items=self.params.max_items)).fit(fit_part)
-            scores[reg] = ndcg_at_k(val_part, top_n(model, fit_part, DEFAULT_K, cold_start_min_ratings=0))
-        self.validation_ndcg = scores
-        return max(scores, key=scores.get)
+        fit_part, val_part = inner_split(train, self.params.validation_fraction, self.params.seed)
+        validation = Validation(fit_part, val_part, IdIndex.from_ratings(fit_part))
+        reg, _, _, self.validation_ndcg = pick_best(
+            self.params.reg_grid,
+            lambda r: EASE(EASEParams(reg=r, max_items=self.params.max_items)).fit(fit_part),
+            validation,
+        )
+        return reg
 
     def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         """EASE scores of (user, item) pairs (0 for unknown ids); not on the rating scale."""
         self._require_fitted()
-        u, i = self.index.user_idx(users), self.index.item_idx(items)
-        known = (u >= 0) & (i >= 0)
-        distinct, row = np.unique(np.maximum(u, 0), return_inverse=True)
-        scores = self.score_users(distinct)[row, np.maximum(i, 0)]
-        return np.where(known, scores, 0.0).astype(np.float32)
+        return pair_scores(self, users, items)
 
     def score_users(self, user_idx: np.ndarray) -> np.ndarray:
         return np.asarray(self.seen[user_idx] @ self.weights)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from cinepipe.errors import ModelError
 from cinepipe.recsys.als import ALSParams, ImplicitALS
@@ -13,6 +14,9 @@ from cinepipe.recsys.ease import EASE, EASEParams
 from cinepipe.recsys.knn import ItemKNN
 from cinepipe.recsys.mf import MatrixFactorization, MFParams
 from cinepipe.recsys.persist import SavableModel
+from cinepipe.recsys.rank_blend import QUICK as QUICK_RANK_BLEND
+from cinepipe.recsys.rank_blend import RankBlend, RankBlendParams
+from cinepipe.recsys.rp3beta import RP3beta, RP3Params
 
 # quick: few epochs, a small hidden layer and one EASE candidate, for tests and the bundled sample
 _QUICK_MF = {"max_epochs": 8, "patience": 2, "refit": False}
@@ -30,10 +34,12 @@ MODELS: dict[str, Callable[[int, bool], SavableModel]] = {
     "i_autorec": lambda seed, quick: _autorec("item", seed, quick),
     "item_knn": lambda seed, quick: ItemKNN(),
     "u_autorec": lambda seed, quick: _autorec("user", seed, quick),
-    "blend": lambda seed, quick: Blend(BlendParams(seed=seed, quick=quick)),
+    "blend": lambda seed, quick: Blend(BlendParams(seed=seed, quick=quick), build_member=build),
     "popularity": lambda seed, quick: Popularity(),
     "ease": lambda seed, quick: EASE(EASEParams(seed=seed, reg=300.0 if quick else None)),
     "als": lambda seed, quick: ImplicitALS(ALSParams(seed=seed, iterations=8 if quick else 15)),
+    "rp3beta": lambda seed, quick: RP3beta(RP3Params()),
+    "rank_blend": lambda seed, quick: RankBlend(replace(QUICK_RANK_BLEND if quick else RankBlendParams(), seed=seed)),
 }
 RATING_MODELS: tuple[str, ...] = (
     "global_mean",
@@ -45,7 +51,8 @@ RATING_MODELS: tuple[str, ...] = (
 )  # evaluated each run
 # rating models only run on request (the lecture comparison): U-AutoRec is slow and weak on MovieLens
 EXTRA_RATING_MODELS: tuple[str, ...] = ("u_autorec",)
-RANKING_MODELS: tuple[str, ...] = ("popularity", "ease")
+# rank_blend: EASE, RP3beta, implicit ALS and popularity, tuned and weighted on a slice of train
+RANKING_MODELS: tuple[str, ...] = ("popularity", "ease", "rp3beta", "rank_blend")
 EXPORT_MODEL = "ease"  # the lists users get, while the movies fit EASE's dense item x item matrix
 LARGE_EXPORT_MODEL = "als"  # beyond that (ml-25m): implicit ALS, factors scored in blocks
 
@@ -68,6 +75,10 @@ def too_large(name: str, n_users: int, n_items: int) -> str | None:
         return f"{n_items:,} movies exceed item kNN's limit of {ItemKNN().params.max_items:,}"
     if name == "ease" and n_items > EASEParams().max_items:
         return f"{n_items:,} movies exceed EASE's limit of {EASEParams().max_items:,}"
+    if name == "rp3beta" and n_items > RP3Params().max_items:
+        return f"{n_items:,} movies exceed RP3beta's limit of {RP3Params().max_items:,}"
+    if name == "rank_blend" and n_items > RankBlendParams().max_items:
+        return f"{n_items:,} movies exceed the dense limit of its EASE and RP3beta members, {RankBlendParams().max_items:,}"
     if name in ("i_autorec", "u_autorec") and n_users * n_items > AutoRecParams().max_cells:
         return f"{n_users:,} users x {n_items:,} movies exceed AutoRec's dense limit of {AutoRecParams().max_cells:,} cells"
     if name == "blend":

@@ -1,0 +1,182 @@
+"""A learned blend of ranking models, every choice made on a validation slice of *train*.
+
+Fit: hold out a per-user share of train (``tuning.inner_split``); fit each member's candidate
+hyperparameters on the rest and keep the best by ndcg@10 on the held-out share; search the blend
+weights of the members' per-user standard scores (and of log popularity) by coordinate ascent on the
+same ndcg; refit the members that got a weight on all of train. A user's scores are the weighted
+sum of the members' standardised scores, so ``top_n`` and the export use it as they use EASE.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cinepipe.columns import ITEM
+from cinepipe.recsys.als import ALSParams, ImplicitALS
+from cinepipe.recsys.base import IdIndex, pair_scores
+from cinepipe.recsys.baselines import _ScaledModel
+from cinepipe.recsys.data import rating_matrix
+from cinepipe.recsys.ease import EASE, EASEParams
+from cinepipe.recsys.persist import SavableModel, load_model
+from cinepipe.recsys.rp3beta import RP3beta, RP3Params
+from cinepipe.recsys.tuning import Validation, inner_split, pick_best, standardise_rows
+
+POPULARITY = "popularity"  # the blend's log-popularity term, not a fitted member
+
+
+@dataclass
+class RankBlendParams:
+    """Hyperparameters of ``RankBlend``: the candidates tried; the choice is made on train."""
+
+    ease_regs: tuple[float, ...] = (100.0, 250.0, 500.0, 1000.0)  # EASE L2 weights tried
+    rp3_alphas: tuple[float, ...] = (0.6, 0.8, 1.0)  # RP3beta walk sharpness tried
+    rp3_betas: tuple[float, ...] = (0.15, 0.3, 0.45)  # RP3beta popularity damping tried
+    rp3_neighbours: int = 200
+    als_regs: tuple[float, ...] = (10.0, 50.0)  # implicit ALS L2 tried (64 factors, alpha 10)
+    als_iterations: int = 15
+    weight_grid: tuple[float, ...] = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5)  # per-member weights
+    search_rounds: int = 2  # coordinate-ascent passes over the members
+    validation_fraction: float = 0.2  # per-user share of train held out for every choice
+    max_items: int = 30_000  # EASE's and RP3beta's dense items x items matrices
+    seed: int = 42
+
+
+QUICK = RankBlendParams(ease_regs=(300.0,), rp3_alphas=(0.8,), rp3_betas=(0.3,), als_regs=(50.0,),
+                        als_iterations=8, weight_grid=(0.0, 0.25, 0.5, 1.0), search_rounds=1)
+
+
+class RankBlend(_ScaledModel):
+    """A ranking model: weighted standard scores of EASE, RP3beta, implicit ALS and log popularity."""
+
+    name = "rank_blend"
+    Params = RankBlendParams
+    description = ("scores = sum_m weights[m] * standardise_rows(member m scores) over members and "
+                   "log popularity; members, hyperparameters and weights chosen on a slice of train.")
+
+    def __init__(self, params: RankBlendParams | None = None) -> None:
+        self.params = params or RankBlendParams()
+
+    def fit(self, train: pd.DataFrame) -> RankBlend:
+        self._begin_fit(train)
+        p = self.params
+        fit_part, val_part = inner_split(train, p.validation_fraction, p.seed)
+        fit_index = IdIndex.from_ratings(fit_part)
+        validation = Validation(fit_part, val_part, fit_index)
+        self.choices, self.validation_ndcg, self.tuning_seconds = {}, {}, {}
+        standard = {}
+        for name, candidates in self._candidates().items():
+            started = time.perf_counter()
+            chosen, _, scores, tried = pick_best(candidates, lambda c: _factory(c).fit(fit_part), validation)
+            self.choices[name], self.validation_ndcg[name] = chosen, tried
+            standard[name] = standardise_rows(scores, validation.seen)
+            self.tuning_seconds[name] = time.perf_counter() - started
+        standard[POPULARITY] = standardise_rows(
+            np.broadcast_to(_log_popularity(fit_part, fit_index), validation.seen.shape),
+            validation.seen,
+        )
+        self.member_names = tuple(standard)
+        weights, self.blend_ndcg = _search_weights(standard, validation, p.weight_grid, p.search_rounds)
+        self.weights = np.asarray([weights[n] for n in self.member_names], dtype=np.float32)
+        self.seen = rating_matrix(train, self.index)
+        self.seen.data[:] = 1.0
+        self.log_popularity = _log_popularity(train, self.index)
+        self.members = {n: _factory(self.choices[n]).fit(train) for n in self._used() if n != POPULARITY}
+        return self
+
+    def _candidates(self) -> dict[str, list]:
+        p = self.params
+        return {
+            "ease": [EASEParams(reg=r, max_items=p.max_items) for r in p.ease_regs],
+            "rp3beta": [RP3Params(alpha=a, beta=b, neighbours=p.rp3_neighbours, max_items=p.max_items)
+                        for a in p.rp3_alphas for b in p.rp3_betas],
+            "als": [ALSParams(regularization=r, iterations=p.als_iterations, seed=p.seed) for r in p.als_regs],
+        }
+
+    def _used(self) -> list[str]:
+        return [n for n, w in zip(self.member_names, self.weights, strict=True) if w != 0]
+
+    def score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        seen = self.seen[user_idx]
+        total = np.zeros((len(user_idx), self.index.n_items), dtype=np.float32)
+        for name, weight in zip(self.member_names, self.weights, strict=True):
+            if weight == 0:
+                continue
+            if name == POPULARITY:
+                scores = np.broadcast_to(self.log_popularity, total.shape)
+            else:
+                scores = self.members[name].score_users(user_idx)
+            total += weight * standardise_rows(scores, seen)
+        return total
+
+    def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Blend scores of (user, item) pairs (0 for unknown ids); not on the rating scale."""
+        self._require_fitted()
+        return pair_scores(self, users, items)
+
+    def _state(self) -> dict[str, np.ndarray]:
+        return {
+            **self._base_state(),
+            "member_names": np.asarray(self.member_names),
+            "weights": self.weights,
+            "log_popularity": self.log_popularity,
+            "seen_indptr": self.seen.indptr,
+            "seen_indices": self.seen.indices,
+        }
+
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+        from scipy import sparse
+
+        self._set_base_state(state)
+        self.member_names = tuple(str(n) for n in state["member_names"])
+        self.weights, self.log_popularity = state["weights"], state["log_popularity"]
+        self.seen = sparse.csr_matrix(
+            (np.ones(len(state["seen_indices"]), np.float32), state["seen_indices"], state["seen_indptr"]),
+            shape=(self.index.n_users, self.index.n_items),
+        )
+
+    def _save_extra(self, directory: Path) -> None:
+        for name, member in self.members.items():
+            member.save(directory / "members" / name)
+
+    def _load_extra(self, directory: Path) -> None:
+        self.members = {n: load_model(directory / "members" / n) for n in self._used() if n != POPULARITY}
+
+
+def _factory(params) -> SavableModel:
+    """A fresh member for a candidate's hyperparameters."""
+    kind = {EASEParams: EASE, RP3Params: RP3beta, ALSParams: ImplicitALS}[type(params)]
+    return kind(params)
+
+
+def _log_popularity(ratings: pd.DataFrame, index: IdIndex) -> np.ndarray:
+    """log(1 + ratings per movie), in ``index`` order."""
+    counts = np.bincount(index.item_idx(ratings[ITEM].to_numpy()), minlength=index.n_items)
+    return np.log1p(counts).astype(np.float32)
+
+
+def _search_weights(
+    standard: dict[str, np.ndarray], validation: Validation, grid: tuple[float, ...], rounds: int
+) -> tuple[dict[str, float], float]:
+    """Coordinate ascent on ndcg@10: start from the best single member at weight 1, then try every
+    grid weight for each other member in turn, keeping what helps."""
+    singles = {n: validation.ndcg(s) for n, s in standard.items()}
+    first = max(singles, key=singles.get)
+    weights = {n: (1.0 if n == first else 0.0) for n in standard}
+    best = singles[first]
+    for _ in range(rounds):
+        for name in standard:
+            if name == first:
+                continue
+            for weight in grid:
+                if weight == weights[name]:
+                    continue
+                trial = {**weights, name: weight}
+                value = validation.ndcg(sum(w * standard[n] for n, w in trial.items() if w))
+                if value > best + 1e-6:
+                    best, weights = value, trial
+    return weights, best
