@@ -162,14 +162,20 @@ def extract_zip(zip_path: Path, dest: Path, wanted: Callable[[str], bool], limit
     return dest
 
 
-def _copy(src, out, name: str, budget: Budget) -> None:
-    written = 0
+def checked_chunks(src, name: str, budget: Budget) -> Iterator[bytes]:
+    """The chunks of a member's stream, each counted against the budget before it is used."""
+    n = 0
     while chunk := src.read(CHUNK_BYTES):
-        written += len(chunk)
-        if written > budget.limits.max_member_bytes:
+        n += len(chunk)
+        if n > budget.limits.max_member_bytes:
             raise budget.refuse(f"member {name} expands past the {_size(budget.limits.max_member_bytes)} "
                                 "member cap (CINEPIPE_ARCHIVE_MAX_MEMBER_BYTES)")
         budget.add(name, len(chunk))
+        yield chunk
+
+
+def _copy(src, out, name: str, budget: Budget) -> None:
+    for chunk in checked_chunks(src, name, budget):
         out.write(chunk)
 
 
@@ -216,18 +222,18 @@ def check_plain_file(path: Path, source: str) -> None:
 
 
 def plain_files(root: Path, source: str, relevant: Callable[[str], bool]) -> list[Path]:
-    """The regular files under ``root``, sorted, walked without following links. A link or special
-    file whose relative path ``relevant`` accepts (one the reader would read) is refused; any
-    other is left alone, never followed."""
+    """The regular files under ``root``, sorted, walked without following links. A linked
+    directory (it could hold anything), or a link or special file whose relative path ``relevant``
+    accepts (one the reader would read), is refused; any other is left alone, never followed."""
     out = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
-        for name in filenames + [d for d in dirnames if (here / d).is_symlink()]:
+        for name in dirnames:
+            check_plain_file(here / name, source)
+        for name in filenames:
             path = here / name
-            rel = path.relative_to(root).as_posix()
-            mode = path.lstat().st_mode
-            if stat.S_ISREG(mode):
+            if stat.S_ISREG(path.lstat().st_mode):
                 out.append(path)
-            elif relevant(rel):
+            elif relevant(path.relative_to(root).as_posix()):
                 check_plain_file(path, source)
     return sorted(out)

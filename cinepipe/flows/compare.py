@@ -7,12 +7,13 @@ from prefect import flow
 from cinepipe.errors import CinepipeError
 from cinepipe.flows.movielens import ingest_movielens_flow
 from cinepipe.recsys.lecture.registry import LECTURE_MODELS
+from cinepipe.runtime import timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.evaluate.movielens_compare import compare_method, compare_table
 from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
 
 
-@flow(name="compare-movielens", flow_run_name="compare-movielens")
+@flow(name="compare-movielens", flow_run_name=timed_run_name("compare-movielens"))
 def compare_flow(source: str, models: list[str] | None = None, lecture_filter: bool = False) -> dict:
     """Every lecture method (or ``models``) next to the global mean; figures to eval_metrics."""
     settings = get_settings()

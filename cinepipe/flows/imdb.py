@@ -6,7 +6,7 @@ from prefect import flow
 
 from cinepipe import warehouse
 from cinepipe.imdb.baselines import LINEAR_SPECS
-from cinepipe.runtime import task_runner
+from cinepipe.runtime import tag_run, task_runner, timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.evaluate.imdb import evaluate_imdb
 from cinepipe.tasks.ingest.imdb import fetch_imdb, load_imdb, read_imdb
@@ -17,7 +17,7 @@ from cinepipe.tasks.validate.imdb import validate_imdb
 KERAS_MODELS = ("dense_multihot", "rnn_onehot", "rnn_embedding", "lstm")
 
 
-@flow(name="ingest-imdb", flow_run_name="ingest-imdb", task_runner=task_runner())
+@flow(name="ingest-imdb", flow_run_name=timed_run_name("ingest-imdb"), task_runner=task_runner())
 def ingest_imdb_flow(source: str) -> dict:
     """Source to ``imdb_reviews``: returns the dataset, counts, validation summary and load counts."""
     return _ingest(source, warehouse.new_run_id())
@@ -32,13 +32,14 @@ def _ingest(source: str, run_id: str) -> dict:
             "validation": validated["summary"], "load": loaded, "validated": validated}
 
 
-@flow(name="imdb", flow_run_name="imdb", task_runner=task_runner())
+@flow(name="imdb", flow_run_name=timed_run_name("imdb"), task_runner=task_runner())
 def imdb_flow(source: str, quick: bool = False) -> dict:
     """The whole branch; returns counts, duplicates dropped, per-model test accuracy and timings."""
     seed = get_settings().seed
     run_id = warehouse.new_run_id()
     ingested = _ingest(source, run_id)
     prepared = prepare_imdb(ingested.pop("validated"), quick, seed)
+    tag_run(f"dataset:{ingested['dataset']}")
     features = tfidf_imdb(prepared)
     trained = [train_imdb_linear(features, m, seed, run_id) for m in LINEAR_SPECS]
     trained += [train_imdb_keras(prepared, m, quick, seed, run_id) for m in KERAS_MODELS]

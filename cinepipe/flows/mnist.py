@@ -6,14 +6,14 @@ from prefect import flow
 
 from cinepipe import warehouse
 from cinepipe.mnist.models import BASELINES
-from cinepipe.runtime import task_runner
+from cinepipe.runtime import task_runner, timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.evaluate.mnist import evaluate_mnist
 from cinepipe.tasks.ingest.mnist import fetch_mnist, load_mnist, stage_mnist
 from cinepipe.tasks.train.mnist import train_mnist_baseline, train_mnist_cnn
 
 
-@flow(name="ingest-mnist", flow_run_name="ingest-mnist[{dataset}]", task_runner=task_runner())
+@flow(name="ingest-mnist", flow_run_name=timed_run_name("ingest-mnist", "dataset"), task_runner=task_runner())
 def ingest_mnist_flow(source: str, dataset: str = "mnist") -> dict:
     """IDX files to ``mnist_images``: returns counts, duplicates, checksum status and load counts."""
     ingested = _ingest(source, dataset, warehouse.new_run_id())
@@ -30,7 +30,7 @@ def _ingest(source: str, dataset: str, run_id: str) -> dict:
             "staged": staged}
 
 
-@flow(name="mnist", flow_run_name="mnist[{dataset}]", task_runner=task_runner())
+@flow(name="mnist", flow_run_name=timed_run_name("mnist", "dataset"), task_runner=task_runner())
 def mnist_flow(source: str, dataset: str = "mnist", quick: bool = False) -> dict:
     """The whole branch; returns counts, duplicates, per-model test accuracy and timings."""
     settings = get_settings()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from cinepipe.runtime import timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.ingest.naver import (
     crawl_naver_pages,
@@ -22,7 +23,7 @@ from cinepipe.tasks.transform.naver import (
 )
 
 
-@flow(name="ingest-naver", flow_run_name="ingest-naver")
+@flow(name="ingest-naver", flow_run_name=timed_run_name("ingest-naver"))
 def ingest_naver_flow(scores: str) -> dict:
     """Score list to warehouse: ``naver_scores``, ``naver_match_review``, exports; returns counts."""
     settings = get_settings()
@@ -37,7 +38,7 @@ def ingest_naver_flow(scores: str) -> dict:
     return {**assembled["counts"], "load": loaded, "exports": exported, "scores": assembled["scores"]}
 
 
-@flow(name="naver", flow_run_name="naver")
+@flow(name="naver", flow_run_name=timed_run_name("naver"))
 def naver_flow(scores: str, quick: bool = False) -> dict:
     """The whole branch; returns the ingest counts and the study's cross-validated metrics."""
     ingested = ingest_naver_flow(scores)

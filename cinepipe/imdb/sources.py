@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cinepipe.archives import ArchiveLimits, Budget, plain_files, read_capped, tar_members
 from cinepipe.errors import LayoutError
 from cinepipe.imdb.columns import (
     ACL_IMDB,
@@ -74,16 +75,29 @@ def detect_layout(path: Path) -> str:
     )
 
 
-def read_reviews(path: Path) -> ReadResult:
-    """Read any supported form; raises ``LayoutError`` when no review of a split is found."""
+@dataclass(frozen=True)
+class ReadLimits:
+    """Caps on what a source may make cinepipe read (``Settings.archive_*``, ``imdb_max_review_bytes``)."""
+
+    archive: ArchiveLimits = ArchiveLimits()
+    max_review_bytes: int = 1 << 20  # the longest aclImdb review is 13.7 KB
+
+    @classmethod
+    def from_settings(cls, settings: object) -> ReadLimits:
+        return cls(ArchiveLimits.from_settings(settings), settings.imdb_max_review_bytes)  # type: ignore[attr-defined]
+
+
+def read_reviews(path: Path, limits: ReadLimits = ReadLimits()) -> ReadResult:
+    """Read any supported form; raises ``LayoutError`` when no review of a split is found, and
+    ``ArchiveRefused`` for an archive beyond the limits or holding links (nothing is read then)."""
     layout = detect_layout(path)
     if layout == "keras":
         npz = path if path.is_file() else path / "imdb.npz"
         return read_keras(npz, npz.with_name("imdb_word_index.json"))
     if layout == "acl-tar":
-        rows, bad = _read_tar(path)
+        rows, bad = _read_tar(path, limits)
     else:
-        rows, bad = _read_dir(path)
+        rows, bad = _read_dir(path, limits)
     return ReadResult(_finish(rows, str(path)), _bad_frame(bad), ACL_IMDB)
 
 
@@ -126,39 +140,57 @@ def _take(name: str, data: bytes | None, rows: list, bad: list) -> None:
     rows.append((review_id, split, label, rating, text, ACL_IMDB, name))
 
 
-def _read_tar(path: Path, rows: list | None = None, bad: list | None = None) -> tuple[list, list]:
+def _read_capped(name: str, handle, limits: ReadLimits, bad: list) -> bytes | None:
+    """A review's bytes, or None (and a quarantine row) when it is longer than the cap: only the
+    cap is ever held in memory."""
+    data, longer = read_capped(handle, limits.max_review_bytes)
+    if longer:
+        bad.append((name, f"review is longer than {limits.max_review_bytes} bytes "
+                          "(CINEPIPE_IMDB_MAX_REVIEW_BYTES); not read"))
+        return None
+    return data
+
+
+def _read_tar(path: Path, limits: ReadLimits, rows: list | None = None, bad: list | None = None) -> tuple[list, list]:
     rows = [] if rows is None else rows
     bad = [] if bad is None else bad
     try:
         with tarfile.open(path, "r:*") as archive:
-            for member in archive:
-                if member.isdir():
+            for member in tar_members(archive, Budget(limits.archive, path.stat().st_size, str(path))):
+                if member.isdir() or parse_member(member.name) is None:
+                    continue  # not a review: never read
+                handle = archive.extractfile(member)
+                data = _read_capped(member.name, handle, limits, bad) if handle else None
+                if handle and data is None:
                     continue
-                handle = archive.extractfile(member) if member.isfile() else None
-                _take(member.name, handle.read() if handle else None, rows, bad)
+                _take(member.name, data, rows, bad)
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise LayoutError(
             str(path), f"the archive is truncated or corrupt ({exc})",
-            "Download it again (delete the cached copy first), or check the file.",
+            f"Download it again (delete {path} first if it is the cached copy), or check the file.",
         ) from exc
     return rows, bad
 
 
-def _read_dir(root: Path) -> tuple[list, list]:
+def _read_dir(root: Path, limits: ReadLimits) -> tuple[list, list]:
     rows: list = []
     bad: list = []
-    for archive in sorted(p for p in root.iterdir() if p.name.endswith(TAR_SUFFIXES)):
-        _read_tar(archive, rows, bad)
-    for file in sorted(root.rglob("*")):
-        if file.is_file() and not file.name.endswith(TAR_SUFFIXES):
+    # walked without following links: a linked review or tarball is refused, other links ignored
+    files = plain_files(root, str(root), lambda rel: rel.endswith(TAR_SUFFIXES) or parse_member(rel) is not None)
+    for archive in (p for p in files if p.parent == root and p.name.endswith(TAR_SUFFIXES)):
+        _read_tar(archive, limits, rows, bad)
+    for file in files:
+        if not file.name.endswith(TAR_SUFFIXES):
             name = file.relative_to(root).as_posix()
             if parse_member(name) is not None:
                 try:
-                    data = file.read_bytes()
+                    with file.open("rb") as handle:
+                        data = _read_capped(name, handle, limits, bad)
                 except OSError as exc:
                     bad.append((name, f"unreadable ({exc.strerror})"))
                     continue
-                _take(name, data, rows, bad)
+                if data is not None:
+                    _take(name, data, rows, bad)
     return rows, bad
 
 

@@ -9,11 +9,13 @@ whatever its name says.
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from cinepipe.archives import ArchiveLimits, Budget, checked_chunks
 from cinepipe.errors import LayoutError
 
 IMAGES_MAGIC = 0x00000803
@@ -23,12 +25,15 @@ GZIP_MAGIC = b"\x1f\x8b"
 KIND_MAGIC = {"images": IMAGES_MAGIC, "labels": LABELS_MAGIC}
 
 
-def decompress(blob: bytes, source: str) -> bytes:
-    """The IDX bytes of ``blob``: gunzipped when it starts with the gzip magic."""
+def decompress(blob: bytes, source: str, limits: ArchiveLimits = ArchiveLimits()) -> bytes:
+    """The IDX bytes of ``blob``: gunzipped when it starts with the gzip magic, within the archive
+    limits (a gzip bomb is refused after reading at most the member cap, never expanded whole)."""
     if not blob.startswith(GZIP_MAGIC):
         return blob
+    budget = Budget(limits, len(blob), source)
     try:
-        return gzip.decompress(blob)
+        with gzip.GzipFile(fileobj=io.BytesIO(blob)) as stream:
+            return b"".join(checked_chunks(stream, Path(source).name, budget))
     except (EOFError, OSError, zlib.error) as exc:
         raise LayoutError(
             source, f"the gzip stream is truncated or corrupt ({exc})",

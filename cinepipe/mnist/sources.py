@@ -7,12 +7,13 @@ A source is a directory, a ``file://`` URL or an http(s) base URL holding
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from cinepipe.archives import check_plain_file
 from cinepipe.errors import DownloadError, LayoutError
+from cinepipe.mnist.idx import decompress
 
 # (split, kind) -> file stem; the split names are the warehouse's (train, test)
 FILES = {
@@ -73,7 +74,7 @@ def checksum_status(dataset: str, stem: str, blob: bytes) -> str:
     if gz_md5 and _md5(blob) == gz_md5:
         return VERIFIED
     if idx_md5:
-        plain = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
+        plain = decompress(blob, stem)  # within the archive limits: a gzip bomb is refused
         return VERIFIED if _md5(plain) == idx_md5 else MISMATCH
     if gz_md5 and blob[:2] == b"\x1f\x8b":
         return MISMATCH
@@ -87,8 +88,8 @@ def require_published(dataset: str, stem: str, path: Path, source: str) -> str:
         raise DownloadError(
             source,
             f"{path.name} does not match the published md5 of {dataset}",
-            "The mirror serves a different or corrupt file; remove the cached copy and retry, "
-            "or point --source at the original release.",
+            "The mirror serves a different or corrupt file (the download is not kept); "
+            "point --source at the original release.",
         )
     return status
 
@@ -101,6 +102,8 @@ def find_local(directory: Path) -> dict[tuple[str, str], IdxFile]:
     found, missing = {}, []
     for (split, kind), stem in FILES.items():
         candidates = [directory / f"{stem}.gz", directory / stem]
+        for candidate in candidates:  # links are not followed: a linked IDX file is refused
+            check_plain_file(candidate, str(directory))
         path = next((p for p in candidates if p.is_file()), None)
         if path is None:
             missing.append(stem)

@@ -15,6 +15,7 @@ class BranchRun:
 
     source: str
     run: Callable[[bool], dict]
+    tags: tuple[str, ...] = ()  # Prefect tags of the branch's runs beyond its name (the dataset)
 
     def __call__(self, quick: bool) -> dict:
         return self.run(quick)
@@ -44,7 +45,7 @@ def _mnist(source: str, dataset: str) -> BranchRun:
 
         return mnist_flow(source=source, dataset=dataset, quick=quick)
 
-    return BranchRun(source, run)
+    return BranchRun(source, run, (f"dataset:{dataset}",))
 
 
 def _naver(scores: str) -> BranchRun:

@@ -11,7 +11,7 @@ from cinepipe import warehouse
 from cinepipe.download import fetch, is_remote, local_path, sha256_file
 from cinepipe.errors import LayoutError
 from cinepipe.imdb.columns import LOADED_COLUMNS, SOURCE, TABLE
-from cinepipe.imdb.sources import read_reviews
+from cinepipe.imdb.sources import ReadLimits, read_reviews
 from cinepipe.progress import download_bar
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import (
@@ -59,7 +59,7 @@ def read_imdb(fetched: dict) -> dict:
     """Every review as read, and the members that could not be used, as Parquet under staging/."""
     key = step_key(read_imdb, fetched["key"])
     out = content_dir(get_settings().staging_dir / "imdb" / "read", key)
-    result = read_reviews(Path(fetched["path"]))
+    result = read_reviews(Path(fetched["path"]), ReadLimits.from_settings(get_settings()))
     result.reviews.to_parquet(out / "reviews.parquet", index=False)
     result.bad.to_parquet(out / "unreadable.parquet", index=False)
     return {"dir": str(out), "key": key, "dataset": result.dataset,
