@@ -278,7 +278,7 @@ def _print_run(title: str, summary: dict, console: Console) -> None:
                 console.print(f"  {escape(branch)}: {escape(where)}", soft_wrap=True, highlight=False)
     for branch, message in summary.get("failed", {}).items():
         console.print(f"[red]{escape(branch)} failed:[/] {escape(_one_line(message, 400))}", soft_wrap=True)
-    if not summary.get("branches") and not summary.get("failed"):
+    if not summary.get("configured", summary.get("branches")) and not summary.get("failed"):
         console.print("[yellow]nothing ran: no branch is configured[/] (set CINEPIPE_*_SOURCE or pass --sample)")
 
 
@@ -304,9 +304,40 @@ def print_summary(title: str, summary: dict, *, as_json: bool = False, console: 
                                       or "metrics" in summary or "study" in summary):
         _print_run(title, {"branches": {title.split()[0]: summary}}, console)
         return
-    table = Table(title=title, title_justify="left", show_header=False)
+    if isinstance(summary.get("plan"), dict):
+        console.print(_backfill_table(title, summary))
+        return
+    if isinstance(summary.get("datasets"), dict) and "nothing_new" in summary:
+        console.print(_update_table(title, summary))
+        return
+    table = Table(title=title, title_justify="left", title_style="bold", show_header=False, box=box.SIMPLE)
     table.add_column("what", style="bold")
     table.add_column("value", overflow="fold")
     for key, value in (summary or {}).items():
         table.add_row(str(key).replace("_", " "), _scalar(value))
     console.print(table)
+
+
+def _backfill_table(title: str, summary: dict) -> Table:
+    ran = summary.get("ran", {})
+    table = Table(title=title + (" (dry run: nothing ran)" if summary.get("dry_run") else ""),
+                  title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("day", "was", "action", "inbox ratings due", "outcome"):
+        table.add_column(col, justify="right" if col == "inbox ratings due" else "left")
+    colors = {"completed": "green", "cancelled": "yellow", "failed": "red", "crashed": "red"}
+    for day, row in summary["plan"].items():
+        result = ran.get(day, "")
+        table.add_row(day, row.get("state", ""), row.get("action", ""), f"{row.get('inbox_ratings_due', 0):,}",
+                      f"[{colors.get(result, 'white')}]{result}[/]" if result else "")
+    return table
+
+
+def _update_table(title: str, summary: dict) -> Table:
+    table = Table(title=title + (": nothing new in the inbox" if summary.get("nothing_new") else ""),
+                  title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("dataset", "ratings applied", "users touched", "lists", "mode"):
+        table.add_column(col, justify="left" if col in ("dataset", "mode") else "right")
+    for dataset, row in summary["datasets"].items():
+        table.add_row(dataset, f"{row.get('ratings_applied', 0):,}", f"{row.get('users_touched', 0):,}",
+                      f"{row.get('rows', '')}", str(row.get("mode", "")))
+    return table

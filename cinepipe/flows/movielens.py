@@ -7,7 +7,7 @@ from prefect import flow, get_run_logger
 from cinepipe.movielens import stage
 from cinepipe.recsys.registry import LARGE_EXPORT_MODEL, RANKING_MODELS, RATING_MODELS, too_large
 from cinepipe.recsys.splits import ML100K_U1, RANDOM_70_30, STRATIFIED_75_25
-from cinepipe.runtime import task_runner
+from cinepipe.runtime import tag_run, task_runner, timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.evaluate.movielens import (
     evaluate_movielens,
@@ -26,7 +26,7 @@ from cinepipe.tasks.validate.movielens import report_movielens, validate_moviele
 U1_MODELS = ("global_mean", "biases", "item_knn", "blend")
 
 
-@flow(name="ingest-movielens", flow_run_name="ingest-movielens", task_runner=task_runner())
+@flow(name="ingest-movielens", flow_run_name=timed_run_name("ingest-movielens"), task_runner=task_runner())
 def ingest_movielens_flow(source: str) -> dict:
     """Source to warehouse: returns the release, per-step counts and the loaded row counts."""
     settings = get_settings()
@@ -56,7 +56,7 @@ def ingest_movielens_flow(source: str) -> dict:
     }
 
 
-@flow(name="movielens", flow_run_name="movielens", task_runner=task_runner())
+@flow(name="movielens", flow_run_name=timed_run_name("movielens"), task_runner=task_runner())
 def movielens_flow(source: str, models: list[str] | None = None, quick: bool = False) -> dict:
     """The whole branch on one release; ``models`` limits which models are evaluated.
 
@@ -66,6 +66,7 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
     settings = get_settings()
     ingested = ingest_movielens_flow(source)
     dataset = ingested["dataset"]
+    tag_run(f"dataset:{dataset}")  # known only now, from the release's files
     snapshot = snapshot_movielens(dataset, ingested["stage_dir"])
     skipped: dict[str, str] = {}
     if models is None:

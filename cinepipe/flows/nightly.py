@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
+import time
+from contextlib import ExitStack
+from datetime import date, datetime
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, tags
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
+from prefect.states import Cancelled
 
 from cinepipe import runtime
 from cinepipe.errors import CinepipeError
 from cinepipe.flows.incremental import update_movielens
 from cinepipe.ops import skip
-from cinepipe.ops.locks import run_lock
+from cinepipe.ops.locks import RunInProgress, run_lock
 from cinepipe.ops.sources import nightly_sources
 from cinepipe.settings import get_settings
 
 
 def _run_name() -> str:
+    """``nightly-<day>-<HHMMSS>``: the day it stands for, and when it started (several a day differ)."""
     day = flow_run.parameters.get("day") or date.today().isoformat()
-    return f"nightly-{day}"
+    return f"nightly-{day}-{datetime.now():%H%M%S}"
 
 
 def _fingerprint(branch: str, source: str, params: dict) -> str | None:
@@ -40,12 +44,18 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
         quick: fewer epochs and rows (the default for the sample).
         day: the partition day this run stands for (backfill passes it); default today.
     Returns:
-        Per-branch summaries; raises at the end if any branch failed.
+        Per-branch summaries; raises at the end if any branch failed. Ends Cancelled, having
+        changed nothing, when another run holds the pipeline lock: a refusal, not a failure.
     """
     settings = get_settings()
     logger = get_run_logger()
     partition = date.fromisoformat(day) if day else date.today()
-    with run_lock(settings, "pipeline"):
+    with ExitStack() as held:
+        try:
+            held.enter_context(run_lock(settings, "pipeline"))
+        except RunInProgress as exc:
+            logger.warning("refused: %s", exc.problem)
+            return Cancelled(message=f"refused: {exc.problem}. {exc.action}")
         run_id = runtime.start_run("nightly", partition)
         results: dict[str, dict] = {}
         failed: dict[str, str] = {}
@@ -63,18 +73,22 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
                 if last := skip.unchanged_since(settings, branch, before):
                     logger.info("%s: source, code, settings and loads unchanged since run %s (%s): skipped",
                                 branch, last["run_id"], last["finished_at"])
-                    results[branch] = {**last["summary"], "skipped": f"unchanged since run {last['run_id']}"}
+                    kept = {k: v for k, v in last["summary"].items() if k != "seconds"}
+                    results[branch] = {**kept, "skipped": f"unchanged since run {last['run_id']}"}
                     continue
+                started = time.monotonic()
                 try:
-                    results[branch] = run_branch(quick)
+                    with tags(f"branch:{branch}", *run_branch.tags):
+                        results[branch] = {**run_branch(quick), "seconds": round(time.monotonic() - started, 1)}
                     # after the run: the fingerprint includes the loads the branch just made
                     skip.remember(settings, branch, _fingerprint(branch, run_branch.source, params),
                                   run_id, results[branch])
                 except Exception as exc:  # one branch's bad input must not stop the others
                     logger.error("branch %s failed: %s", branch, exc)
                     failed[branch] = f"{type(exc).__name__}: {exc}"
-        summary = {"branches": results, "failed": failed, "day": partition.isoformat()}
-        runtime.end_run(run_id, "failed" if failed else "completed", summary)
+        summary = {"branches": results, "failed": failed, "day": partition.isoformat(), "configured": list(sources)}
+        # a day is done only when a configured source was run or verified unchanged
+        runtime.end_run(run_id, "failed" if failed else "completed" if sources else "nothing_configured", summary)
         create_markdown_artifact(runtime.summary_markdown(summary), key="nightly-summary",
                                  description=f"nightly {partition}")
     if failed:

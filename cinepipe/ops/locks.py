@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from contextlib import contextmanager
 
 from filelock import FileLock, Timeout
@@ -22,11 +24,18 @@ def run_lock(settings: Settings, name: str, wait_s: float = 0.0) -> Iterator[Non
     path = settings.home_dir / f"{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path))
+    holder = settings.home_dir / f"{name}.pid"
     try:
-        lock.acquire(timeout=wait_s)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if wait_s <= 0:
+                raise
+            _say(f"another {name} run holds {settings.home_dir} (pid {_read(holder)}): "
+                 f"waiting up to {wait_s:.0f}s for it to finish")
+            lock.acquire(timeout=wait_s)
     except Timeout as exc:
-        holder = (settings.home_dir / f"{name}.pid")
-        who = holder.read_text().strip() if holder.exists() else "another process"
+        who = _read(holder)
         raise RunInProgress(
             f"{name} run", f"another {name} run is in progress (pid {who}) on {settings.home_dir}",
             "Wait for it to finish (see `cinepipe status`) and run again; nothing was changed.",
@@ -36,3 +45,20 @@ def run_lock(settings: Settings, name: str, wait_s: float = 0.0) -> Iterator[Non
         yield
     finally:
         lock.release()
+
+
+def _read(holder: Path) -> str:
+    try:
+        return holder.read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _say(message: str) -> None:
+    """A warning in the run's log (and so on the terminal and in the UI), or the module's log."""
+    try:
+        from prefect import get_run_logger
+
+        get_run_logger().warning(message)
+    except Exception:  # noqa: BLE001 - no run context: a plain call
+        logging.getLogger(__name__).warning(message)
