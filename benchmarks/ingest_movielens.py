@@ -47,7 +47,8 @@ def measure_ours(release: str, home: str) -> dict:
     rel = source.resolve(release, settings)
     sd = stage.stage_dir_for(settings, rel.content_key)
     stage.parse_release(rel.root, rel.layout, sd, settings)
-    stage.check_release(sd, rel.layout, settings, source=release)
+    stage.check_release(sd, rel.layout, settings, source=release, max_bad_fraction=settings.max_bad_fraction,
+                        gx_max_rows=settings.gx_max_rows)
     stage.dedupe_and_filter(sd, settings, 0, 0)
     out = load.load_release(sd, dataset=rel.dataset, content_key=rel.content_key, source=release,
                             run_id="bench", settings=settings)

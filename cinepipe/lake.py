@@ -29,18 +29,37 @@ def filesystem(settings: Settings) -> tuple[pafs.FileSystem, str]:
     if parsed.scheme == "s3":
         fs = pafs.S3FileSystem(
             endpoint_override=settings.s3_endpoint_url,
-            access_key=os.environ.get("AWS_ACCESS_KEY_ID"),
-            secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
-            region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            access_key=settings.s3_access_key_id,
+            secret_key=settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None,
+            region=settings.s3_region,
             scheme="http" if (settings.s3_endpoint_url or "").startswith("http://") else "https",
         )
         return fs, f"{parsed.netloc}{parsed.path}".rstrip("/")
     return pafs.LocalFileSystem(), str(Path(url).expanduser().resolve())
 
 
+STAMP_FILE = "_cinepipe_stamp"  # readers skip names that start with "_"
+
+
+def location(settings: Settings, table: str) -> str:
+    fs, root = filesystem(settings)
+    return f"{root}/{table}" if isinstance(fs, pafs.LocalFileSystem) else f"s3://{root}/{table}"
+
+
+def read_stamp(settings: Settings, table: str) -> str | None:
+    """The warehouse stamp the lake copy of ``table`` was written from (None: no complete copy)."""
+    fs, root = filesystem(settings)
+    try:
+        with fs.open_input_stream(f"{root}/{table}/{STAMP_FILE}") as fh:
+            return fh.read().decode().strip()
+    except (FileNotFoundError, OSError):
+        return None
+
+
 def write_table(con: duckdb.DuckDBPyConnection, settings: Settings, table: str,
-                partition_col: str | None = None) -> str:
-    """Copy ``table`` from the connection to ``<lake>/<table>/`` as Parquet, replacing the old copy."""
+                partition_col: str | None = None, stamp: str | None = None) -> str:
+    """Copy ``table`` from the connection to ``<lake>/<table>/`` as Parquet, replacing the old copy;
+    ``stamp`` (the table's :func:`cinepipe.warehouse.table_stamp`) is written last, once the copy is whole."""
     fs, root = filesystem(settings)
     reader = con.sql(f"select * from {table}").to_arrow_reader(BATCH_ROWS)
     partitioning = ds.partitioning(pa.schema([reader.schema.field(partition_col)]), flavor="hive") if partition_col else None
@@ -53,6 +72,8 @@ def write_table(con: duckdb.DuckDBPyConnection, settings: Settings, table: str,
         ds.write_dataset(reader, str(tmp), format="parquet", partitioning=partitioning,
                          basename_template="part-{i}.parquet", filesystem=fs,
                          existing_data_behavior="overwrite_or_ignore")
+        if stamp:
+            (tmp / STAMP_FILE).write_text(stamp)  # swapped in with the data: both or neither
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         if final.exists():
             final.rename(old)
@@ -62,6 +83,9 @@ def write_table(con: duckdb.DuckDBPyConnection, settings: Settings, table: str,
     ds.write_dataset(reader, target, format="parquet", partitioning=partitioning,
                      basename_template="part-{i}.parquet", filesystem=fs,
                      existing_data_behavior="delete_matching")
+    if stamp:
+        with fs.open_output_stream(f"{target}/{STAMP_FILE}") as fh:
+            fh.write(stamp.encode())
     return f"s3://{target}"
 
 

@@ -6,18 +6,23 @@ Every path a run writes is derived from ``home`` (``CINEPIPE_HOME``), so a run w
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Settings read from ``CINEPIPE_*`` variables and a ``.env`` file."""
 
-    model_config = SettingsConfigDict(env_prefix="CINEPIPE_", env_file=".env", extra="ignore")
+    # an empty value means unset: `CINEPIPE_LAKE_URL=` and no CINEPIPE_LAKE_URL are the same home
+    model_config = SettingsConfigDict(env_prefix="CINEPIPE_", env_file=".env", extra="ignore",
+                                      env_ignore_empty=True)
 
     home: Path = Field(Path(".cinepipe"), description="Where everything a run writes lives.")
 
@@ -40,6 +45,9 @@ class Settings(BaseSettings):
     naver_pages_per_second: float = Field(1.0, gt=0, description="Crawl pace, pages per second.")
     naver_obey_robots: bool = Field(True, description="Obey robots.txt of the web base.")
     naver_match_threshold: float = Field(0.8, ge=0, le=1, description="Auto-accept confidence.")
+    naver_max_layout_failures: float = Field(
+        0.2, ge=0, le=1, description="Largest share of crawled movie pages that may be unreadable (each goes "
+                                     "to the review queue) before the Naver branch fails, naming what broke.")
 
     # validation, filters, loading
     max_bad_fraction: float = Field(
@@ -90,6 +98,11 @@ class Settings(BaseSettings):
         2, ge=1, description="Trained recommender models kept per dataset and model under artifacts/ "
                              "(besides the one whose lists are out); older ones go once an hour old.",
     )
+    promotion_tolerance: float = Field(
+        0.01, ge=0, le=1,
+        description="A candidate that beats the baseline is promoted unless it falls behind the serving "
+                    "model's figure by more than this share of it (0.01: 1%); then the serving model stays.",
+    )
     retrain_fraction: float = Field(
         0.05, ge=0, le=1, description="New/old ratings above which an update retrains fully."
     )
@@ -99,8 +112,25 @@ class Settings(BaseSettings):
     dask_address: str | None = None
     lake_url: str | None = Field(None, description="Lake location: a directory or s3:// URL.")
     s3_endpoint_url: str | None = None
+    s3_access_key_id: str | None = Field(
+        None, validation_alias=AliasChoices("CINEPIPE_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+        description="Access key of an s3:// lake (AWS_ACCESS_KEY_ID is read too).")
+    s3_secret_access_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("CINEPIPE_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+        description="Secret key of an s3:// lake (AWS_SECRET_ACCESS_KEY is read too); never logged.")
+    s3_region: str = Field(
+        "us-east-1", validation_alias=AliasChoices("CINEPIPE_S3_REGION", "AWS_DEFAULT_REGION"),
+        description="Region of an s3:// lake (AWS_DEFAULT_REGION is read too).")
     nightly_cron: str = "0 3 * * *"
     nightly_timezone: str = "Asia/Seoul"
+    server_idle_s: float = Field(
+        1800, gt=0, description="The home's background Prefect server stops itself after this many seconds "
+                                "with no command using it and no request (UI included).",
+    )
+    server_start_timeout_s: float = Field(
+        180, gt=0, description="How long a command waits for the home's Prefect server to start "
+                               "(two busy cores can take a minute).",
+    )
 
     # ---- the CINEPIPE_HOME layout -------------------------------------------------------------
     @property
@@ -179,14 +209,100 @@ class Settings(BaseSettings):
             d.mkdir(parents=True, exist_ok=True)
 
 
-@lru_cache(maxsize=1)
+_scoped: ContextVar[Settings | None] = ContextVar("cinepipe_settings", default=None)
+
+
 def get_settings() -> Settings:
+    """The settings of this run: those of an enclosing :func:`settings_scope`, else the environment's."""
+    return _scoped.get() or _from_environment()
+
+
+@lru_cache(maxsize=1)
+def _from_environment() -> Settings:
     return Settings()
+
+
+@contextmanager
+def settings_scope(settings: Settings) -> Iterator[Settings]:
+    """Run the enclosed code (flows, and the tasks they submit: Prefect copies the context into
+    task threads) with ``settings`` instead of the environment's; nothing global is rewritten."""
+    token = _scoped.set(settings)
+    try:
+        yield settings
+    finally:
+        _scoped.reset(token)
 
 
 def reset_settings() -> None:
     """Forget the cached settings (tests change the environment between cases)."""
-    get_settings.cache_clear()
+    _from_environment.cache_clear()
+
+
+# ---- which settings shape which steps' outputs --------------------------------------------------
+# A step's cache key is its inputs, its code and the values of the settings that shape what it
+# produces. Flows pass those values to the step as parameters named like the setting, so they are
+# part of its key (tests/test_settings_keys.py holds every setting to this table). Every other
+# setting changes where things are written (paths under the home), how fast or with what
+# resources a run goes, or which sources a night covers (the flows' own inputs): never a step's
+# output, so a step may read those from the home's settings.
+STEP_SETTINGS: dict[str, tuple[str, ...]] = {
+    "max_bad_fraction": ("validate-movielens", "validate-imdb"),
+    "gx_max_rows": ("validate-movielens", "validate-imdb"),
+    "min_ratings_per_user": ("dedupe-movielens",),
+    "min_ratings_per_movie": ("dedupe-movielens",),
+    "top_n": ("score-recommendations", "export-recommendations", "refresh-recommendations"),
+    "cold_start_min_ratings": ("evaluate-movielens", "score-recommendations", "export-recommendations",
+                               "refresh-recommendations"),
+    "retrain_fraction": ("refresh-recommendations",),
+    "naver_match_threshold": ("match-naver",),
+    "imdb_basics_tsv": ("imdb-fallback-naver",),
+    "imdb_ratings_tsv": ("imdb-fallback-naver",),
+    "naver_obey_robots": ("crawl-naver",),
+    "naver_web_base": ("crawl-naver",),
+    "naver_api_base": ("search-naver",),
+    "naver_max_layout_failures": ("crawl-naver",),
+    "quick": ("evaluate-movielens", "train-movielens", "prepare-imdb", "train-imdb-keras", "train-mnist-cnn",
+              "train-mnist-baseline", "study-naver"),
+    "seed": ("evaluate-movielens", "train-movielens", "compare-method", "prepare-imdb", "train-imdb-keras",
+             "train-imdb-linear", "train-mnist-cnn", "train-mnist-baseline", "study-naver"),
+}
+
+# the settings that shape no step's output, and why
+RUN_SETTINGS: dict[str, str] = {
+    "home": "where everything is written; cache keys carry the home itself",
+    "movielens_source": "a flow input: the source is the ingest's parameter",
+    "imdb_source": "a flow input: the source is the ingest's parameter",
+    "mnist_source": "a flow input: the source is the ingest's parameter",
+    "fashion_mnist_source": "a flow input: the source is the ingest's parameter",
+    "naver_scores": "a flow input: the score list is the ingest's parameter",
+    "naver_client_id": "a credential: it decides whether the API answers, not what",
+    "naver_client_secret": "a credential: it decides whether the API answers, not what",
+    "naver_pages_per_second": "the crawl's pace",
+    "duckdb_memory_limit": "resources",
+    "duckdb_threads": "resources",
+    "http_timeout_s": "how long a request may take",
+    "http_retries": "how often a transient failure is retried",
+    "topn_users_per_task": "how the scoring is split into tasks; the lists are the same",
+    "parallel_eval_max_ratings": "whether evaluations run at once or in turn",
+    "keep_snapshots": "retention of old snapshots",
+    "keep_models": "retention of old models",
+    "promotion_tolerance": "decided after the steps, from their recorded metrics, on every run",
+    "task_runner": "where tasks run",
+    "dask_address": "where tasks run",
+    "lake_url": "where the lake copies go; each copy carries the stamp it was written from",
+    "s3_endpoint_url": "where the lake copies go",
+    "s3_access_key_id": "a credential of the lake",
+    "s3_secret_access_key": "a credential of the lake",
+    "s3_region": "where the lake copies go",
+    "nightly_cron": "when the schedule runs",
+    "nightly_timezone": "when the schedule runs",
+    "server_idle_s": "the background Prefect server's lifetime",
+    "server_start_timeout_s": "how long a command waits for the Prefect server",
+    "archive_max_member_bytes": "a limit that refuses an input; an accepted input loads the same",
+    "archive_max_total_bytes": "a limit that refuses an input; an accepted input loads the same",
+    "archive_max_ratio": "a limit that refuses an input; an accepted input loads the same",
+    "imdb_max_review_bytes": "a limit that refuses an input; an accepted input loads the same",
+}
 
 
 def configure_prefect(settings: Settings, quiet_console: bool = False) -> None:

@@ -23,6 +23,7 @@ from filelock import FileLock, Timeout
 from cinepipe import duck
 from cinepipe.contracts import sql, warehouse_sql_dir
 from cinepipe.errors import CinepipeError
+from cinepipe.hashing import content_key
 from cinepipe.settings import Settings
 
 LAYER_ORDER = ("ops", "raw", "staging", "marts", "exports")
@@ -263,12 +264,29 @@ def log_load(
     )
 
 
+def table_stamp(con: duckdb.DuckDBPyConnection, table: str, partition: tuple[str, str] | None = None) -> str:
+    """What a table (or one partition, ``(column, value)``) holds now, as a key: its row count and
+    its load history. Cheap (a count and a small ledger query), so every run can compare it with the
+    stamp a derived copy was written from and repair a copy that a crash left behind."""
+    where, args = (f" where {partition[0]} = ?", [partition[1]]) if partition else ("", [])
+    rows = con.execute(f"select count(*) from {table}{where}", args).fetchall()[0][0]
+    log = con.execute(
+        "select count(*), max(loaded_at) from load_log where table_name = ?"
+        + (" and partition_key = ?" if partition else ""), [table, *([partition[1]] if partition else [])]).fetchall()[0]
+    return content_key(table, partition, rows, log[0], log[1])
+
+
 def export_to_lake(settings: Settings, table: str, partition_col: str | None = None) -> str:
-    """Copy a warehouse table to Parquet in the lake (a directory or ``s3://``), replacing the old copy."""
+    """Bring the table's Parquet copy in the lake (a directory or ``s3://``) up to date with the
+    warehouse: rewritten when the stamp it was written from differs from the table's, else left
+    alone. Callers run it on every run, loads skipped or not, so a copy a crash missed is repaired."""
     from cinepipe import lake
 
     with connect(settings, read_only=True) as con:
-        return lake.write_table(con, settings, table, partition_col)
+        stamp = table_stamp(con, table)
+        if lake.read_stamp(settings, table) == stamp:
+            return lake.location(settings, table)
+        return lake.write_table(con, settings, table, partition_col, stamp=stamp)
 
 
 def table_counts(settings: Settings) -> dict[str, int]:

@@ -19,6 +19,32 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# a home server a test starts through the CLI stops soon after on its own; the session fixture below
+# stops the rest
+os.environ.setdefault("CINEPIPE_SERVER_IDLE_S", "120")
+KEPT_ENV = ("CINEPIPE_HOME", "CINEPIPE_TEST_ROOT", "CINEPIPE_SHARED_DATA", "CINEPIPE_SERVER_IDLE_S")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_server_left(tmp_path_factory):
+    """`make test` leaves no Prefect server running: stop every home server started under this session's
+    temporary directories."""
+    yield
+    import signal
+    import time
+
+    from cinepipe.ops.server import server_processes
+
+    roots = (tmp_path_factory.getbasetemp().resolve(), _SESSION_HOME.resolve())
+    ours = [pid for pid, home in server_processes().items() if Path(home).is_relative_to(roots[0])
+            or Path(home).is_relative_to(roots[1])]
+    for pid in ours:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(pid in server_processes() for pid in ours):
+        time.sleep(0.2)
+    for pid in set(ours) & set(server_processes()):
+        os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -29,7 +55,7 @@ def home(tmp_path, monkeypatch):
     path = tmp_path / "home"
     monkeypatch.setenv("CINEPIPE_HOME", str(path))
     for name in list(os.environ):
-        if name.startswith("CINEPIPE_") and name not in ("CINEPIPE_HOME", "CINEPIPE_TEST_ROOT", "CINEPIPE_SHARED_DATA"):
+        if name.startswith("CINEPIPE_") and name not in KEPT_ENV:
             monkeypatch.delenv(name)
     reset_settings()
     settings = get_settings()
@@ -83,7 +109,8 @@ def _stage_release(settings, path):
     release = resolve(str(path), settings)
     stage_dir = stage.stage_dir_for(settings, release.content_key)
     stage.parse_release(release.root, release.layout, stage_dir, settings)
-    stage.check_release(stage_dir, release.layout, settings, source="test")
+    stage.check_release(stage_dir, release.layout, settings, source="test",
+                        max_bad_fraction=settings.max_bad_fraction, gx_max_rows=settings.gx_max_rows)
     stage.dedupe_and_filter(stage_dir, settings, 0, 0)
     return release, stage_dir
 

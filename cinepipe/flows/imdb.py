@@ -26,7 +26,8 @@ def ingest_imdb_flow(source: str) -> dict:
 def _ingest(source: str, run_id: str) -> dict:
     fetched = fetch_imdb(source)
     read = read_imdb(fetched)
-    validated = validate_imdb(read)
+    settings = get_settings()
+    validated = validate_imdb(read, settings.max_bad_fraction, settings.gx_max_rows)
     loaded = load_imdb(validated, fetched, read["dataset"], run_id)
     return {"dataset": read["dataset"], "sha256": fetched["sha256"], "read": read["counts"],
             "validation": validated["summary"], "load": loaded, "validated": validated}
@@ -38,8 +39,8 @@ def imdb_flow(source: str, quick: bool = False) -> dict:
     seed = get_settings().seed
     run_id = warehouse.new_run_id()
     ingested = _ingest(source, run_id)
-    prepared = prepare_imdb(ingested.pop("validated"), quick, seed)
     tag_run(f"dataset:{ingested['dataset']}")
+    prepared = prepare_imdb(ingested.pop("validated"), quick, seed)
     features = tfidf_imdb(prepared)
     trained = [train_imdb_linear(features, m, seed, run_id) for m in LINEAR_SPECS]
     trained += [train_imdb_keras(prepared, m, quick, seed, run_id) for m in KERAS_MODELS]

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from prefect import flow
 
+from cinepipe.movielens import incremental
 from cinepipe.ops.locks import run_lock
 from cinepipe.settings import get_settings
 from cinepipe.tasks.export.movielens import export_recommendations
-from cinepipe.tasks.train.movielens import trained_model
+from cinepipe.tasks.train.movielens import serving_list_model, trained_model
 from cinepipe.tasks.train.movielens_refresh import apply_inbox, refresh_recommendations
 from cinepipe.tasks.transform.movielens_snapshot import (
     snapshot_movielens,
@@ -37,12 +38,19 @@ def update_movielens(dataset: str | None = None, day: str | None = None) -> dict
     settings = get_settings()
     applied = apply_inbox(dataset, day)
     out = {}
-    for name, users in applied["touched_users"].items():
+    # the users whose lists are behind their ratings: this run's, and any an interrupted run left
+    for name, users in incremental.pending_list_users(settings, dataset).items():
+        n_new = applied["applied"].get(name, 0)
         partial = snapshot_movielens_users(name, users)  # the touched users' ratings, not all
-        refreshed = refresh_recommendations(name, users, applied["applied"][name], partial)
+        refreshed = refresh_recommendations(name, users, n_new, partial, settings.top_n, settings.cold_start_min_ratings,
+                                            settings.retrain_fraction)
         if refreshed["mode"] == "full-retrain":
             snapshot = snapshot_movielens(name)
-            trained = trained_model(snapshot, settings.quick, settings.seed)
-            refreshed = {**export_recommendations(trained, snapshot), "mode": "full-retrain"}
-        out[name] = {"ratings_applied": applied["applied"][name], "users_touched": len(users), **refreshed}
+            # new ratings retrain the model in service; which model serves is the gate's call, made
+            # on the held-out protocol by the movielens flow
+            trained = trained_model(snapshot, serving_list_model(snapshot), settings.quick, settings.seed)
+            refreshed = {**export_recommendations(trained, snapshot, settings.top_n, settings.cold_start_min_ratings),
+                         "mode": "full-retrain"}
+        incremental.lists_refreshed(settings, name, users)  # only now: the lists are out
+        out[name] = {"ratings_applied": n_new, "users_touched": len(users), **refreshed}
     return {"datasets": out, "nothing_new": not out}

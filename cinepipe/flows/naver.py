@@ -31,7 +31,8 @@ def ingest_naver_flow(scores: str) -> dict:
     searched = search_naver(staged)
     matches = match_titles(staged, searched, read_review_decisions(), settings.naver_match_threshold)
     pages = crawl_naver_pages(matches)
-    assembled = assemble_scores(staged, matches, pages, imdb_fallback(staged, matches))
+    assembled = assemble_scores(staged, matches, pages, imdb_fallback(staged, matches, settings.imdb_basics_tsv,
+                                                                        settings.imdb_ratings_tsv))
     validate_scores(assembled["scores"])
     loaded = load_naver(staged, assembled)
     exported = export_naver(assembled)

@@ -95,6 +95,8 @@ def write_lists(settings: Settings, lists: pd.DataFrame, *, dataset: str, run_id
     with warehouse.transaction(settings) as con:
         if only_users is None:
             con.execute("delete from recommendations where dataset = ?", [dataset])
+            # every list is rewritten from the ratings as they are now: none is behind any more
+            con.execute("delete from list_refresh_pending where dataset = ?", [dataset])
         else:
             # a semi-join, not list_contains per row: 10k touched users x 1.6M listed rows at ml-25m size
             con.execute("delete from recommendations where dataset = ? and user_id in (select unnest(?))",
@@ -105,23 +107,37 @@ def write_lists(settings: Settings, lists: pd.DataFrame, *, dataset: str, run_id
     return export_files(settings, dataset)
 
 
-def export_files(settings: Settings, dataset: str) -> dict:
+EXPORT_STAMP = ".stamp"
+
+
+def export_files(settings: Settings, dataset: str, *, only_if_stale: bool = False) -> dict:
     """Rewrite the dataset's export files from the table (DuckDB's COPY: at ml-25m size, 1.6M rows,
-    pandas' to_csv took about 45 s of an incremental update)."""
+    pandas' to_csv took about 45 s of an incremental update).
+
+    The files' directory keeps the table stamp they were written from, written after them; with
+    ``only_if_stale`` files whose stamp still matches the table are left alone (every run checks, so
+    files a crash after the commit left stale are rewritten by the next run).
+    """
     out = settings.exports_dir / "recommendations" / dataset
     out.mkdir(parents=True, exist_ok=True)
     query = "select * from recommendations where dataset = $dataset order by user_id, rank"
-    paths = {}
+    paths = {fmt: str(out / f"recommendations.{fmt}") for fmt in ("parquet", "csv")}
     with warehouse.connect(settings, read_only=True) as con:
         rows, users = con.execute(
             "select count(*), count(distinct user_id) from recommendations where dataset = ?", [dataset]).fetchone()
+        stamp = warehouse.table_stamp(con, "recommendations", ("dataset", dataset))
+        stamp_file = out / EXPORT_STAMP
+        current = stamp_file.read_text() if stamp_file.exists() else None
+        if only_if_stale and current == stamp and all(Path(p).exists() for p in paths.values()):
+            return {"rows": int(rows), "users": int(users), "rewritten": False, **paths}
+        stamp_file.unlink(missing_ok=True)
         for fmt, options in (("parquet", "format parquet"), ("csv", "format csv, header true")):
-            final = out / f"recommendations.{fmt}"
+            final = Path(paths[fmt])
             tmp = final.with_suffix(f".{fmt}.tmp")
             con.execute(f"copy ({query}) to {duck.quote(tmp)} ({options})", {"dataset": dataset})
             tmp.replace(final)
-            paths[fmt] = str(final)
-    return {"rows": int(rows), "users": int(users), **paths}
+        stamp_file.write_text(stamp)
+    return {"rows": int(rows), "users": int(users), "rewritten": True, **paths}
 
 
 def example_markdown(lists: pd.DataFrame, dataset: str, n_users: int = 3, n_items: int = 5) -> str:

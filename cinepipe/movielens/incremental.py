@@ -44,6 +44,8 @@ def apply_inbox(settings: Settings, *, run_id: str, dataset: str | None = None, 
             for statement in statements:
                 con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
             users = [r[0] for r in con.execute("select distinct user_id from new_ratings").fetchall()]
+            con.execute("insert into list_refresh_pending (dataset, user_id, run_id) "
+                        "select distinct ?, user_id, ? from new_ratings", [ds_name, run_id])
             applied[ds_name] = applied.get(ds_name, 0) + con.execute("select count(*) from new_ratings").fetchone()[0]
             touched.setdefault(ds_name, set()).update(users)
             left = con.execute("select count(*) from inbox_rows where rated_at_epoch_s >= ?", [until]).fetchone()[0]
@@ -51,3 +53,22 @@ def apply_inbox(settings: Settings, *, run_id: str, dataset: str | None = None, 
                 con.execute("update inbox_files set processed_at = now(), processed_run_id = ? where content_sha256 = ?",
                             [run_id, sha])
     return {"applied": applied, "touched_users": {k: sorted(v) for k, v in touched.items()}}
+
+
+def pending_list_users(settings: Settings, dataset: str | None = None) -> dict[str, list[int]]:
+    """Users whose applied ratings are not yet reflected in their exported list, per dataset
+    (this run's and any that an interrupted update left behind)."""
+    if not settings.warehouse_path.exists():
+        return {}
+    with warehouse.connect(settings, read_only=True) as con:
+        rows = con.execute(
+            "select dataset, list(distinct user_id order by user_id) from list_refresh_pending"
+            " where ? is null or dataset = ? group by dataset order by dataset", [dataset, dataset]).fetchall()
+    return {name: [int(u) for u in users] for name, users in rows}
+
+
+def lists_refreshed(settings: Settings, dataset: str, users: list[int]) -> None:
+    """Record that ``users``' lists of ``dataset`` now reflect their applied ratings."""
+    with warehouse.transaction(settings) as con:
+        con.execute("delete from list_refresh_pending where dataset = ? and user_id in (select unnest(?))",
+                    [dataset, [int(u) for u in users]])

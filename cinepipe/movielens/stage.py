@@ -133,8 +133,11 @@ class CheckSummary:
     bad_fraction: float
 
 
-def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source: str) -> CheckSummary:
+def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source: str,
+                  max_bad_fraction: float, gx_max_rows: int) -> CheckSummary:
     """Apply the suites: good rows to ``valid_*``, failing rows to ``rejects`` with the reason.
+
+    ``settings`` gives the DuckDB resources only; the values that shape the outcome are arguments.
 
     Raises:
         ValidationFailed: when the rejected share of ratings exceeds ``max_bad_fraction``; the
@@ -152,16 +155,16 @@ def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source
         with duck.transaction(con):
             summary = _apply_suites(con, params)
         bad, rows_in, fraction = summary.rows_quarantined, summary.rows_in, summary.bad_fraction
-        if rows_in == 0 or fraction > settings.max_bad_fraction:
+        if rows_in == 0 or fraction > max_bad_fraction:
             detail = "; ".join(f"{n} rows: {reason}" for reason, n in sorted(summary.failures.items(), key=lambda kv: -kv[1]))
             raise ValidationFailed(
                 source,
                 f"{bad} of {rows_in} ratings ({fraction:.2%}) failed their checks, above the allowed "
-                f"{settings.max_bad_fraction:.2%} ({detail or 'no ratings at all'}); nothing was loaded",
+                f"{max_bad_fraction:.2%} ({detail or 'no ratings at all'}); nothing was loaded",
                 f"Inspect the rejected rows in {stage_dir / STAGE_DB} (table rejects), fix the source, "
                 "or raise CINEPIPE_MAX_BAD_FRACTION",
             )
-        _write_gx_sample(con, stage_dir, settings, summary.rows_valid)
+        _write_gx_sample(con, stage_dir, gx_max_rows, summary.rows_valid)
     return summary
 
 
@@ -214,14 +217,14 @@ def _apply_suites(con: duckdb.DuckDBPyConnection, params: dict) -> CheckSummary:
 GX_SAMPLE = "gx_sample"
 
 
-def _write_gx_sample(con: duckdb.DuckDBPyConnection, stage_dir: Path, settings: Settings, n: int) -> None:
+def _write_gx_sample(con: duckdb.DuckDBPyConnection, stage_dir: Path, gx_max_rows: int, n: int) -> None:
     """The valid rows (``n`` of them) Great Expectations will profile (a seeded sample beyond
     ``gx_max_rows``)."""
     out = stage_dir / GX_SAMPLE
     out.mkdir(exist_ok=True)
     # a block sample skips most of a large table instead of scanning it all
-    share = 100.0 * settings.gx_max_rows / max(n, 1)
-    sample = "" if n <= settings.gx_max_rows else f" using sample {share:.4f} percent (system, 42)"
+    share = 100.0 * gx_max_rows / max(n, 1)
+    sample = "" if n <= gx_max_rows else f" using sample {share:.4f} percent (system, 42)"
     con.execute(f"copy (select * from valid_ratings{sample}) to {duck.quote(out / 'ratings.parquet')} (format parquet)")
     con.execute(f"copy (select movie_id, title, year, genres from valid_movies) to {duck.quote(out / 'movies.parquet')} (format parquet)")
     (out / "meta.json").write_text(json.dumps({"ratings_rows_total": n}))

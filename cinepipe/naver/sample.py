@@ -8,17 +8,17 @@ lacks, which the generated IMDb files (real layout: TAB, ``\\N``, no final newli
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+from pydantic import SecretStr
 
 from cinepipe.naver.catalogue import make_catalogue, make_personal_list
 from cinepipe.naver.fake_service import FakeNaver
-from cinepipe.settings import reset_settings
+from cinepipe.settings import Settings, settings_scope
 
 CATALOGUE_SEED = 7
 LIST_SEED = 11
@@ -63,31 +63,21 @@ def write_naver_sample(dest: Path) -> dict:
 
 
 @contextmanager
-def stand_in_service(sample: dict, pages_per_second: float = 50.0) -> Iterator[FakeNaver]:
-    """Run the stand-in on the sample's catalogue and point the Naver settings at it meanwhile.
-
-    Sets ``CINEPIPE_NAVER_*`` and ``CINEPIPE_IMDB_*`` for the duration (the crawl pace is raised:
-    the stand-in is our own process) and restores them after.
-    """
-    env = {
-        "CINEPIPE_NAVER_CLIENT_ID": "sample-client-id",
-        "CINEPIPE_NAVER_CLIENT_SECRET": "sample-client-secret",
-        "CINEPIPE_NAVER_PAGES_PER_SECOND": str(pages_per_second),
-        "CINEPIPE_IMDB_BASICS_TSV": sample["imdb_basics_tsv"],
-        "CINEPIPE_IMDB_RATINGS_TSV": sample["imdb_ratings_tsv"],
-    }
+def stand_in_service(sample: dict, settings: Settings, pages_per_second: float = 50.0) -> Iterator[FakeNaver]:
+    """Run the stand-in on the sample's catalogue, with the Naver and IMDb settings pointing at it
+    for the code run meanwhile (a :func:`settings_scope`; the environment is left alone). The crawl
+    pace is raised: the stand-in is our own process."""
+    client_id, secret = "sample-client-id", "sample-client-secret"
     catalogue = make_catalogue(CATALOGUE_SIZE, CATALOGUE_SEED)
-    saved = {k: os.environ.get(k) for k in [*env, "CINEPIPE_NAVER_API_BASE", "CINEPIPE_NAVER_WEB_BASE"]}
-    with FakeNaver(catalogue, env["CINEPIPE_NAVER_CLIENT_ID"], env["CINEPIPE_NAVER_CLIENT_SECRET"],
-                   port=STAND_IN_PORT) as service:
-        os.environ.update({**env, "CINEPIPE_NAVER_API_BASE": service.url, "CINEPIPE_NAVER_WEB_BASE": service.url})
-        reset_settings()
-        try:
+    with FakeNaver(catalogue, client_id, secret, port=STAND_IN_PORT) as service:
+        scoped = settings.model_copy(update={
+            "naver_client_id": client_id,
+            "naver_client_secret": SecretStr(secret),
+            "naver_pages_per_second": pages_per_second,
+            "naver_api_base": service.url,
+            "naver_web_base": service.url,
+            "imdb_basics_tsv": sample["imdb_basics_tsv"],
+            "imdb_ratings_tsv": sample["imdb_ratings_tsv"],
+        })
+        with settings_scope(scoped):
             yield service
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            reset_settings()

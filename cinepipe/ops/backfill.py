@@ -25,7 +25,8 @@ def _days(since: str, until: str) -> list[date]:
 
 
 def day_states(settings: Settings, days: list[date]) -> dict[date, str]:
-    """'completed', 'failed', 'running' or 'missing' for each day (the latest nightly run wins)."""
+    """'completed', 'failed', 'running', 'nothing_configured' or 'missing' for each day (the latest
+    nightly run wins)."""
     if not settings.warehouse_path.exists():
         return {d: "missing" for d in days}
     with warehouse.connect(settings, read_only=True) as con:
@@ -54,19 +55,38 @@ def pending_inbox_rows(settings: Settings, day: date) -> int:
         ).fetchone()[0]
 
 
+def configured_branches(settings: Settings) -> list[str]:
+    """The branches whose source is configured: what a nightly run for a day would cover."""
+    sources = {"movielens": settings.movielens_source, "imdb": settings.imdb_source,
+               "mnist": settings.mnist_source, "fashion-mnist": settings.fashion_mnist_source,
+               "naver": settings.naver_scores}
+    return [name for name, source in sources.items() if source]
+
+
 def run_backfill(settings: Settings, since: str, until: str, *, dry_run: bool = False, force: bool = False) -> dict:
+    """Run the nightly logic for each missing or failed day; with no source configured nothing runs
+    and no day is marked done (a day is done only when its configured branches ran)."""
     days = _days(since, until)
+    branches = configured_branches(settings)
+    if not branches:
+        return {"dry_run": dry_run, "nothing_configured": True, "plan": {}, "ran": {},
+                "message": "no source is configured (CINEPIPE_MOVIELENS_SOURCE, CINEPIPE_IMDB_SOURCE, "
+                           "CINEPIPE_MNIST_SOURCE, CINEPIPE_FASHION_MNIST_SOURCE, CINEPIPE_NAVER_SCORES): "
+                           "nothing to backfill, no day marked done"}
     states = day_states(settings, days)
     # 'running' with no run alive is a run that was killed; a live one refuses the rerun itself
-    todo = [d for d in days if force or states[d] in ("missing", "failed", "running")]
+    todo = [d for d in days if force or states[d] != "completed"]
     plan = {d.isoformat(): {"state": states[d], "action": "run" if d in todo else "skip (done)",
                             "inbox_ratings_due": pending_inbox_rows(settings, d)} for d in days}
     if dry_run:
-        return {"dry_run": True, "plan": plan}
+        return {"dry_run": True, "branches": branches, "plan": plan}
+    from prefect import tags
+
     from cinepipe.flows.nightly import nightly_flow
 
     outcomes = {}
     for d in todo:
-        state = nightly_flow(sample=False, quick=settings.quick, day=d.isoformat(), return_state=True)
+        with tags("trigger:backfill", f"day:{d.isoformat()}"):
+            state = nightly_flow(sample=False, quick=settings.quick, day=d.isoformat(), return_state=True)
         outcomes[d.isoformat()] = state.type.value.lower()
-    return {"dry_run": False, "plan": plan, "ran": outcomes}
+    return {"dry_run": False, "branches": branches, "plan": plan, "ran": outcomes}

@@ -72,7 +72,7 @@ def nightly_sources(settings: Settings, sample: bool) -> Iterator[dict[str, Bran
             from cinepipe.naver.sample import stand_in_service
 
             # the Naver service closed in 2023: the sample runs against our local stand-in
-            stack.enter_context(stand_in_service(manifest["naver"]))
+            stack.enter_context(stand_in_service(manifest["naver"], settings))
             branches["naver"] = _naver(manifest["naver"]["scores"])
         else:
             if settings.movielens_source:

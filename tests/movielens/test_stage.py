@@ -15,7 +15,8 @@ def _stage(home, path, min_user=0, min_movie=0):
     release = resolve(str(path), home)
     sd = stage.stage_dir_for(home, release.content_key)
     parsed = stage.parse_release(release.root, release.layout, sd, home)
-    checked = stage.check_release(sd, release.layout, home, source=str(path))
+    checked = stage.check_release(sd, release.layout, home, source=str(path), max_bad_fraction=home.max_bad_fraction,
+                                   gx_max_rows=home.gx_max_rows)
     deduped = stage.dedupe_and_filter(sd, home, min_user, min_movie)
     return release, sd, parsed, checked, deduped
 
@@ -126,11 +127,11 @@ def test_check_and_dedupe_rerun_on_the_same_stage_file(home, small_csv_dir):
     assert stage.dedupe_and_filter(sd, home, 40, 0) == filtered
     movies.write_text("".join(movies.read_text().splitlines(keepends=True)[:-1]))
     stage.parse_release(release.root, release.layout, sd, home)
-    stage.check_release(sd, release.layout, home, source="test")
+    stage.check_release(sd, release.layout, home, source="test", max_bad_fraction=0.01, gx_max_rows=1000)
     with duckdb.connect(str(sd / stage.STAGE_DB)) as con:  # an earlier run's copy stands where the view goes
         con.execute("drop view valid_movies")
         con.execute("create table valid_movies as select * from stg_movies")
-    again = stage.check_release(sd, release.layout, home, source="test")
+    again = stage.check_release(sd, release.layout, home, source="test", max_bad_fraction=0.01, gx_max_rows=1000)
     assert "movies: movie_id is repeated" not in again.failures
     assert stage.dedupe_and_filter(sd, home, 0, 0)["rows_out"] == plain["rows_out"]
 

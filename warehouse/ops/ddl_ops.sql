@@ -50,3 +50,13 @@ create table if not exists branch_runs (
     finished_at timestamptz not null,
     summary varchar                   -- JSON: the branch's result, shown again when it is skipped
 );
+
+-- grain: one row per (dataset, user) whose new ratings are applied but whose list is not yet
+-- re-exported; written in the transaction that applies the ratings, cleared once the list is out,
+-- so an update killed in between refreshes those lists on its next run
+create table if not exists list_refresh_pending (
+    dataset varchar not null,
+    user_id bigint not null,
+    run_id varchar not null,
+    added_at timestamptz not null default now()
+);

@@ -11,6 +11,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from cinepipe import warehouse
 from cinepipe.movielens.export import (
     example_markdown,
+    export_files,
     movie_popularity,
     read_movies,
     read_part_ratings,
@@ -50,7 +51,8 @@ def score_recommendations(trained: dict, snapshot: dict, first: int, last: int, 
 
 
 @task(name="export-recommendations", task_run_name="export-recommendations[{trained[dataset]}]")
-def export_recommendations(trained: dict, snapshot: dict, parts: list[str] | None = None) -> dict:
+def export_recommendations(trained: dict, snapshot: dict, top_n: int, cold_start_min_ratings: int,
+                           parts: list[str] | None = None) -> dict:
     """Write every user's list from the scored ``parts``; a no-op when this model's lists are out.
 
     Without ``parts`` (the incremental flow's full retrain) the lists are scored here, in one go.
@@ -62,9 +64,10 @@ def export_recommendations(trained: dict, snapshot: dict, parts: list[str] | Non
             n = con.execute("select count(*) from recommendations where dataset = ?", [dataset]).fetchone()[0]
             if n:
                 remember_model(trained)
-                return {"skipped": True, "rows": n}
+                files = export_files(settings, dataset, only_if_stale=True)  # repairs what a crash left
+                return {"skipped": True, "rows": n, "files_rewritten": files["rewritten"]}
     if parts is None:
-        parts = [score_recommendations.fn(trained, snapshot, first, last, settings.top_n, settings.cold_start_min_ratings)
+        parts = [score_recommendations.fn(trained, snapshot, first, last, top_n, cold_start_min_ratings)
                  for first, last in export_parts(snapshot)]
     lists = pd.concat([pd.read_parquet(Path(p)) for p in parts], ignore_index=True)
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=trained["key"])

@@ -50,15 +50,29 @@ def remember_model(trained: dict) -> None:
     tmp.replace(pointer)
 
 
-@task(name="apply-inbox", task_run_name="apply-inbox[{dataset}]")
+def _inbox_run_name() -> str:
+    """``apply-inbox[<dataset or all>]``, with ``:<day>`` when a backfill day bounds it."""
+    from prefect.runtime import task_run
+
+    params = task_run.parameters
+    day = f":{params['day']}" if params.get("day") else ""
+    return f"apply-inbox[{params.get('dataset') or 'all'}{day}]"
+
+
+@task(name="apply-inbox", task_run_name=_inbox_run_name)
 def apply_inbox(dataset: str | None = None, day: str | None = None) -> dict:
     """Load the inbox's new ratings into the warehouse, exactly once."""
-    return incremental.apply_inbox(get_settings(), run_id=warehouse.new_run_id(), dataset=dataset,
-                                   until_day=date.fromisoformat(day) if day else None)
+    applied = incremental.apply_inbox(get_settings(), run_id=warehouse.new_run_id(), dataset=dataset,
+                                      until_day=date.fromisoformat(day) if day else None)
+    counts = applied.get("applied", {})
+    get_run_logger().info("%s ratings applied%s", f"{sum(counts.values()):,}",
+                          "".join(f"; {name}: {n:,}" for name, n in counts.items()) or " (inbox empty)")
+    return applied
 
 
 @task(name="refresh-recommendations", task_run_name="refresh-recommendations[{dataset}]")
-def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, snapshot: dict) -> dict:
+def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, snapshot: dict, top_n: int,
+                            cold_start_min_ratings: int, retrain_fraction: float) -> dict:
     """Warm-refresh the latest model and re-export the touched users' lists; when the new ratings
     are a large share (or there is no model yet), say so: the caller retrains in full.
 
@@ -68,7 +82,7 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
     settings = get_settings()
     logger = get_run_logger()
     current = latest_model(dataset)
-    if current is None or needs_full_retrain(n_new, snapshot["n_ratings"], settings.retrain_fraction):
+    if current is None or needs_full_retrain(n_new, snapshot["n_ratings"], retrain_fraction):
         logger.info("full retrain for %s: %s new of %s ratings", dataset, n_new, snapshot["n_ratings"])
         return {"mode": "full-retrain"}
     model = load_model(current["dir"])
@@ -87,8 +101,8 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
     model.save(out)
     refreshed = {**current, "dir": str(out), "key": key}
     # the touched users' own ratings exclude what they rated; cold-start lists count the whole snapshot
-    lists = titled_lists(model, new, read_movies(snapshot["dir"]), n=settings.top_n,
-                         cold_start_min_ratings=settings.cold_start_min_ratings, users=touched_users,
+    lists = titled_lists(model, new, read_movies(snapshot["dir"]), n=top_n,
+                         cold_start_min_ratings=cold_start_min_ratings, users=touched_users,
                          popularity=movie_popularity(snapshot["dir"], model.index.items))
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=key,
                          only_users=touched_users)

@@ -13,13 +13,13 @@ from cinepipe.tasks._common import STAGED, step_key
 
 
 @task(name="dedupe-movielens", task_run_name="dedupe-movielens[{dataset}]", cache_policy=STAGED)
-def dedupe_movielens(validated: dict, dataset: str, min_per_user: int, min_per_movie: int) -> dict:
+def dedupe_movielens(validated: dict, dataset: str, min_ratings_per_user: int, min_ratings_per_movie: int) -> dict:
     """Exact duplicates out, latest rating per (user, movie), activity filters (SQL in DuckDB)."""
     stage_dir = Path(validated["stage_dir"])
-    counts = stage.dedupe_and_filter(stage_dir, get_settings(), min_per_user, min_per_movie)
+    counts = stage.dedupe_and_filter(stage_dir, get_settings(), min_ratings_per_user, min_ratings_per_movie)
     return {
         "stage_dir": str(stage_dir),
-        "key": step_key(dedupe_movielens, validated["key"], min_per_user, min_per_movie),
+        "key": step_key(dedupe_movielens, validated["key"], min_ratings_per_user, min_ratings_per_movie),
         "counts": counts,
     }
 
@@ -32,8 +32,8 @@ def load_movielens(deduped: dict, dataset: str, source: str) -> dict:
         Path(deduped["stage_dir"]), dataset=dataset, content_key=deduped["key"], source=source,
         run_id=warehouse.new_run_id(), settings=settings,
     )
-    if not result["skipped"]:
-        for table in load.TABLES:
-            warehouse.export_to_lake(settings, table, partition_col="dataset")
-        warehouse.export_to_lake(settings, "quarantine")
+    # skipped or not: a copy that a crash after the commit left stale is repaired here
+    for table in load.TABLES:
+        warehouse.export_to_lake(settings, table, partition_col="dataset")
+    warehouse.export_to_lake(settings, "quarantine")
     return result

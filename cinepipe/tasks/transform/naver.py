@@ -54,7 +54,7 @@ def _queries(rows: pd.DataFrame) -> list[matching.TitleQuery]:
     ]
 
 
-@task(name="read-naver-decisions")
+@task(name="read-naver-decisions", task_run_name="read-naver-decisions")
 def read_review_decisions() -> dict[str, int | None]:
     """A person's decisions by query key: the review CSV in exports/ over those already recorded."""
     settings = get_settings()
@@ -78,33 +78,32 @@ def read_review_decisions() -> dict[str, int | None]:
     return decisions
 
 
-@task(name="match-naver", cache_policy=STAGED)
-def match_titles(staged: str, searched: str, decisions: dict[str, int | None], threshold: float) -> str:
+@task(name="match-naver", task_run_name="match-naver", cache_policy=STAGED)
+def match_titles(staged: str, searched: str, decisions: dict[str, int | None], naver_match_threshold: float) -> str:
     """Decide every row's movie into ``matches.parquet``."""
     rows = pd.read_parquet(Path(staged) / "list.parquet")
     answers = {a[INPUT_ROW]: a["items"] for a in json.loads(Path(searched).read_text())["answers"]}
-    found = matching.match_all(_queries(rows), answers, decisions, threshold)
+    found = matching.match_all(_queries(rows), answers, decisions, naver_match_threshold)
     frame = pd.DataFrame([m.to_dict() for m in found]).rename(
         columns={"method": METHOD, "confidence": CONFIDENCE})
     frame["candidates"] = frame.pop("candidates").map(matching.candidates_json)
-    out = content_dir(Path(searched).parent, "matches", decisions, threshold) / "matches.parquet"
+    out = content_dir(Path(searched).parent, "matches", decisions, naver_match_threshold) / "matches.parquet"
     frame.astype({NAVER_CODE: "Int64"}).to_parquet(out, index=False)
     return str(out)
 
 
-@task(name="imdb-fallback-naver")
-def imdb_fallback(staged: str, matches: str) -> str:
+@task(name="imdb-fallback-naver", task_run_name="imdb-fallback-naver")
+def imdb_fallback(staged: str, matches: str, imdb_basics_tsv: str | None, imdb_ratings_tsv: str | None) -> str:
     """IMDb crowd scores for rows Naver has no match for (``imdb.parquet``; empty when unset)."""
-    settings = get_settings()
     rows = pd.read_parquet(Path(staged) / "list.parquet")
     frame = pd.read_parquet(matches)
     without = rows[rows[INPUT_ROW].isin(frame.loc[frame[METHOD].isin(
         [matching.NO_MATCH, matching.REJECTED]), INPUT_ROW])]
     out = Path(matches).parent / "imdb.parquet"
-    if without.empty or not (settings.imdb_basics_tsv and settings.imdb_ratings_tsv):
+    if without.empty or not (imdb_basics_tsv and imdb_ratings_tsv):
         pd.DataFrame(columns=RESULT_COLUMNS).to_parquet(out, index=False)
         return str(out)
-    basics, ratings = local_path(settings.imdb_basics_tsv), local_path(settings.imdb_ratings_tsv)
+    basics, ratings = local_path(imdb_basics_tsv), local_path(imdb_ratings_tsv)
     for p in (basics, ratings):
         if not p.is_file():
             raise CinepipeError(str(p), "the IMDb file does not exist",
@@ -114,19 +113,20 @@ def imdb_fallback(staged: str, matches: str) -> str:
     return str(out)
 
 
-@task(name="assemble-naver", cache_policy=STAGED)
+@task(name="assemble-naver", task_run_name="assemble-naver", cache_policy=STAGED)
 def assemble_scores(staged: str, matches: str, pages: str, imdb: str) -> dict:
     """``scores.parquet`` (the naver_scores rows), ``review.parquet`` and the counts."""
     rows = pd.read_parquet(Path(staged) / "list.parquet")
     match_frame = pd.read_parquet(matches)
-    scores, counts = build_naver_scores(rows, match_frame, pd.read_parquet(pages), pd.read_parquet(imdb))
+    page_frame = pd.read_parquet(pages)
+    scores, counts = build_naver_scores(rows, match_frame, page_frame, pd.read_parquet(imdb))
     out = content_dir(Path(pages).parent, "assembled", imdb)
     scores.to_parquet(out / "scores.parquet", index=False)
-    review_rows(rows, match_frame).to_parquet(out / "review.parquet", index=False)
+    review_rows(rows, match_frame, page_frame).to_parquet(out / "review.parquet", index=False)
     return {"scores": str(out / "scores.parquet"), "review": str(out / "review.parquet"), "counts": counts}
 
 
-@task(name="validate-naver", cache_policy=CACHED)
+@task(name="validate-naver", task_run_name="validate-naver", cache_policy=CACHED)
 def validate_scores(scores: str) -> dict:
     """Great Expectations over ``naver_scores`` (schemas/naver_scores.json); fails on any miss."""
     result = gx_validate(pd.read_parquet(scores), "naver_scores")
@@ -141,7 +141,7 @@ def validate_scores(scores: str) -> dict:
     return {"expectations": len(summary), "failed": 0}
 
 
-@task(name="load-naver")
+@task(name="load-naver", task_run_name="load-naver")
 def load_naver(staged: str, assembled: dict) -> dict:
     """Replace ``naver_scores``, settle ``naver_match_review`` rows, quarantine bad lines: one transaction."""
     settings = get_settings()
@@ -175,7 +175,7 @@ def load_naver(staged: str, assembled: dict) -> dict:
             "review_pending": int(review["decision"].isna().sum()), "quarantined": quarantined}
 
 
-@task(name="export-naver")
+@task(name="export-naver", task_run_name="export-naver")
 def export_naver(assembled: dict) -> dict:
     """``exports/naver_scores.txt`` (title::my::netizen::critic::) and the review CSV a person edits."""
     settings = get_settings()

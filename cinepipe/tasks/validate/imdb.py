@@ -16,11 +16,11 @@ from cinepipe.tasks._common import STAGED, content_dir, step_key
 from cinepipe.validation import summarise_gx
 
 
-@task(name="validate-imdb", cache_policy=STAGED)
-def validate_imdb(read: dict) -> dict:
+@task(name="validate-imdb", task_run_name="validate-imdb", cache_policy=STAGED)
+def validate_imdb(read: dict, max_bad_fraction: float, gx_max_rows: int) -> dict:
     """Good, deduplicated reviews and quarantined rows as Parquet; fails above the bad fraction."""
     settings = get_settings()
-    key = step_key(validate_imdb, read["key"], settings.max_bad_fraction)
+    key = step_key(validate_imdb, read["key"], max_bad_fraction, gx_max_rows)
     source_dir = Path(read["dir"])
     reviews = pd.read_parquet(source_dir / "reviews.parquet")
     unreadable = pd.read_parquet(source_dir / "unreadable.parquet")
@@ -28,17 +28,17 @@ def validate_imdb(read: dict) -> dict:
     bad = pd.concat([unreadable, checked.bad], ignore_index=True)
     n_in = len(reviews) + len(unreadable)
     bad_fraction = len(bad) / n_in if n_in else 0.0
-    if bad_fraction > settings.max_bad_fraction:
+    if bad_fraction > max_bad_fraction:
         reasons = ", ".join(f"{r}: {n}" for r, n in bad.groupby("reason").size().items())
         raise ValidationFailed(
             f"imdb:{read['dataset']}",
             f"{len(bad)} of {n_in} reviews failed their checks ({bad_fraction:.1%}; {reasons})",
-            f"Fix the source, or raise CINEPIPE_MAX_BAD_FRACTION (now {settings.max_bad_fraction}).",
+            f"Fix the source, or raise CINEPIPE_MAX_BAD_FRACTION (now {max_bad_fraction}).",
         )
     out = content_dir(settings.staging_dir / "imdb" / "validated", key)
     checked.good.to_parquet(out / "good.parquet", index=False)
     bad.to_parquet(out / "quarantined.parquet", index=False)
-    report = gx_report(checked.good, settings.gx_max_rows)
+    report = gx_report(checked.good, gx_max_rows)
     (out / "gx_validation.json").write_text(json.dumps(report, default=str))
     summary = {
         "rows_in": n_in, "rows_valid": len(checked.good), "rows_quarantined": len(bad),

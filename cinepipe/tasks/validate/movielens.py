@@ -21,14 +21,14 @@ def _layout(release: dict) -> ml_source.Layout:
 
 
 @task(name="validate-movielens", task_run_name="validate-movielens[{release[dataset]}]", cache_policy=STAGED)
-def validate_movielens(parsed: dict, release: dict) -> dict:
+def validate_movielens(parsed: dict, release: dict, max_bad_fraction: float, gx_max_rows: int) -> dict:
     """Split rows into valid and quarantined; fail above the allowed bad fraction."""
-    settings = get_settings()
     stage_dir = Path(parsed["stage_dir"])
-    summary = stage.check_release(stage_dir, _layout(release), settings, source=release["source"])
+    summary = stage.check_release(stage_dir, _layout(release), get_settings(), source=release["source"],
+                                  max_bad_fraction=max_bad_fraction, gx_max_rows=gx_max_rows)
     return {
         "stage_dir": str(stage_dir),
-        "key": step_key(validate_movielens, parsed["key"], settings.max_bad_fraction),
+        "key": step_key(validate_movielens, parsed["key"], max_bad_fraction, gx_max_rows),
         "summary": asdict(summary),
     }
 
