@@ -36,7 +36,7 @@ def _test_proba(trained: dict, prepared: dict, features: dict) -> np.ndarray:
     return models.predict_proba(net, models.model_inputs(spec, data["test_flat"], data["test_offsets"]))
 
 
-@task(name="evaluate-imdb")
+@task(name="evaluate-imdb", task_run_name="evaluate-imdb[{dataset}]")
 def evaluate_imdb(trained: list[dict], prepared: dict, features: dict, dataset: str, run_id: str) -> dict:
     """Test accuracy of every model and of the NB-SVM + LR ensemble; rows in ``eval_metrics``.
 

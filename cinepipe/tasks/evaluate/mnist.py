@@ -28,7 +28,7 @@ def _predict(trained: dict, images: np.ndarray) -> np.ndarray:
     return models.predict_cnn(net, images)
 
 
-@task(name="evaluate-mnist")
+@task(name="evaluate-mnist", task_run_name="evaluate-mnist[{staged[dataset]}]")
 def evaluate_mnist(trained: list[dict], staged: dict, run_id: str) -> dict:
     """Test accuracy and confusion matrix of every model; rows in ``eval_metrics``."""
     from cinepipe.mnist.models import accuracy, confusion

@@ -26,10 +26,7 @@ from cinepipe.tasks._common import (
 WORD_INDEX = "imdb_word_index.json"
 
 
-@task(
-    name="fetch-imdb",
-    **NETWORK,
-)
+@task(name="fetch-imdb", task_run_name="fetch-imdb", **NETWORK)
 def fetch_imdb(source: str) -> dict:
     """Download (conditionally, cached under downloads/) or locate the source; checksum it."""
     settings = get_settings()
@@ -54,7 +51,7 @@ def fetch_imdb(source: str) -> dict:
     return {"source": source, "path": str(path), "sha256": digests[0], "key": content_key(*digests)}
 
 
-@task(name="read-imdb", cache_policy=STAGED)
+@task(name="read-imdb", task_run_name="read-imdb", cache_policy=STAGED)
 def read_imdb(fetched: dict) -> dict:
     """Every review as read, and the members that could not be used, as Parquet under staging/."""
     key = step_key(read_imdb, fetched["key"])
@@ -66,7 +63,7 @@ def read_imdb(fetched: dict) -> dict:
             "counts": {"reviews": len(result.reviews), "unreadable": len(result.bad)}}
 
 
-@task(name="load-imdb")
+@task(name="load-imdb", task_run_name="load-imdb[{dataset}]")
 def load_imdb(validated: dict, fetched: dict, dataset: str, run_id: str) -> dict:
     """Replace the source's rows of ``imdb_reviews`` and record its quarantine, in one transaction."""
     settings = get_settings()

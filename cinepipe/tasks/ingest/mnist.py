@@ -43,10 +43,7 @@ def _download(base_url: str, stem: str, dest_dir: Path, settings: Settings) -> P
                         "Check the URL base: it must hold the four MNIST-style IDX files.")
 
 
-@task(
-    name="fetch-mnist",
-    **NETWORK,
-)
+@task(name="fetch-mnist", task_run_name="fetch-mnist[{dataset}]", **NETWORK)
 def fetch_mnist(source: str, dataset: str) -> dict:
     """Download (cached under downloads/) or locate the four files and compare them with the
     published md5; a download that contradicts it is deleted and rejected."""
@@ -72,7 +69,7 @@ def fetch_mnist(source: str, dataset: str) -> dict:
     return {"source": source, "dataset": dataset, "files": paths, "checksums": checksums, "key": key}
 
 
-@task(name="stage-mnist", cache_policy=STAGED)
+@task(name="stage-mnist", task_run_name="stage-mnist[{fetched[dataset]}]", cache_policy=STAGED)
 def stage_mnist(fetched: dict) -> dict:
     """Parse and check the IDX files; write one row per image to Parquet under staging/."""
     dataset = fetched["dataset"]
@@ -105,7 +102,7 @@ def _check_rows(table: pa.Table, source: str) -> None:
                                "The files are corrupt or not an MNIST-style release.")
 
 
-@task(name="load-mnist")
+@task(name="load-mnist", task_run_name="load-mnist[{staged[dataset]}]")
 def load_mnist(staged: dict, run_id: str) -> dict:
     """Replace the data set's rows of ``mnist_images`` in one transaction; copy to the lake."""
     settings = get_settings()

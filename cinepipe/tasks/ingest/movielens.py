@@ -17,10 +17,7 @@ from cinepipe.tasks._common import (
 )
 
 
-@task(
-    name="fetch-movielens",
-    **NETWORK,
-)
+@task(name="fetch-movielens", task_run_name="fetch-movielens", **NETWORK)
 def fetch_movielens(source: str) -> dict:
     """Download (conditionally) or locate a release; returns where it is and its content key."""
     with download_bar(f"download {source}") as progress:

@@ -43,7 +43,7 @@ def _read_text(path: Path) -> str:
         return data.decode("cp949")  # what Korean Excel saves a CSV as
 
 
-@task(name="stage-naver-list")
+@task(name="stage-naver-list", task_run_name="stage-naver-list")
 def stage_score_list(scores: str) -> str:
     """Parse the personal list into ``staging/naver/<content>/list.parquet`` and ``bad.parquet``."""
     settings = get_settings()
@@ -64,7 +64,7 @@ def stage_score_list(scores: str) -> str:
     return str(out)
 
 
-@task(name="search-naver", **NETWORK)
+@task(name="search-naver", task_run_name="search-naver", **NETWORK)
 def search_naver(staged: str) -> str:
     """Search every list row; the answers' items go to ``search.json`` beside the list."""
     settings = get_settings()
@@ -85,7 +85,7 @@ def search_naver(staged: str) -> str:
     return str(out)
 
 
-@task(name="crawl-naver", **NETWORK)
+@task(name="crawl-naver", task_run_name="crawl-naver", **NETWORK)
 def crawl_naver_pages(matches: str) -> str:
     """Fetch and parse the basic page of every matched code into ``pages.parquet``.
 

@@ -48,7 +48,7 @@ def _train_split(staged: dict, quick: bool, seed: int) -> tuple[np.ndarray, np.n
     return images, labels
 
 
-@task(name="train-mnist-cnn", cache_policy=CACHED_ACROSS_RUNS)
+@task(name="train-mnist-cnn", task_run_name="train-mnist[cnn]", cache_policy=CACHED_ACROSS_RUNS)
 def train_mnist_cnn(staged: dict, quick: bool, seed: int, run_id: str) -> dict:
     """Fit the CNN on the train split (a subset when quick); save it with its history and curves."""
     from cinepipe.mnist import (

@@ -28,7 +28,7 @@ TARGET = "naver"
 DATASET = "naver"
 
 
-@task(name="study-naver", cache_policy=TRAINED)
+@task(name="study-naver", task_run_name="study-naver", cache_policy=TRAINED)
 def study_naver(scores: str, quick: bool, seed: int) -> str:
     """Statistics, figures (PNG) and cross-validated predictions into ``artifacts/naver/<key>/``."""
     settings = get_settings()
@@ -68,7 +68,7 @@ def _markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-@task(name="record-naver-study")
+@task(name="record-naver-study", task_run_name="record-naver-study")
 def record_study(study: str) -> dict:
     """The study's metrics into ``eval_metrics`` and a Prefect artifact; returns them by model."""
     report = json.loads(Path(study).read_text())

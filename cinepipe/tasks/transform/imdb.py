@@ -21,7 +21,7 @@ from cinepipe.tasks._common import STAGED, content_dir, step_key
 QUICK_REVIEWS_PER_SPLIT = 1_000
 
 
-@task(name="prepare-imdb", cache_policy=STAGED)
+@task(name="prepare-imdb", task_run_name="prepare-imdb", cache_policy=STAGED)
 def prepare_imdb(validated: dict, quick: bool, seed: int) -> dict:
     """Fit/val/test parts, the train-only vocabulary and the encoded reviews, cached by content."""
     max_per_split = QUICK_REVIEWS_PER_SPLIT if quick else None
@@ -36,7 +36,7 @@ def prepare_imdb(validated: dict, quick: bool, seed: int) -> dict:
     return {"dir": str(out), "key": key, "counts": counts, "vocabulary_size": len(vocab.words)}
 
 
-@task(name="tfidf-imdb", cache_policy=STAGED)
+@task(name="tfidf-imdb", task_run_name="tfidf-imdb", cache_policy=STAGED)
 def tfidf_imdb(prepared: dict) -> dict:
     """TF-IDF matrices of every part, from a vectorizer fitted on the training reviews only."""
     config = TfidfConfig()
