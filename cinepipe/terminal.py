@@ -320,7 +320,10 @@ def print_summary(title: str, summary: dict, *, as_json: bool = False, console: 
 
 def _backfill_table(title: str, summary: dict) -> Table:
     ran = summary.get("ran", {})
-    table = Table(title=title + (" (dry run: nothing ran)" if summary.get("dry_run") else ""),
+    note = " (dry run: nothing ran)" if summary.get("dry_run") else ""
+    if summary.get("nothing_configured"):
+        note = ": nothing ran, no branch is configured (set CINEPIPE_*_SOURCE)"
+    table = Table(title=title + note,
                   title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("day", "was", "action", "inbox ratings due", "outcome"):
         table.add_column(col, justify="right" if col == "inbox ratings due" else "left")
