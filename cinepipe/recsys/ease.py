@@ -82,10 +82,10 @@ class EASE(_ScaledModel):
 
         fit_part, val_part = inner_split(train, self.params.validation_fraction, self.params.seed)
         validation = Validation(fit_part, val_part, IdIndex.from_ratings(fit_part))
-        reg, _, _, self.validation_ndcg = pick_best(
+        reg, _, self.validation_ndcg = pick_best(
             self.params.reg_grid,
-            lambda r: EASE(EASEParams(reg=r, max_items=self.params.max_items)).fit(fit_part),
-            validation,
+            lambda r, _: EASE(EASEParams(reg=r, max_items=self.params.max_items)).fit(fit_part),
+            [validation],
         )
         return reg
 

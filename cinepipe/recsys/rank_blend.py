@@ -33,21 +33,26 @@ POPULARITY = "popularity"  # the blend's log-popularity term, not a fitted membe
 class RankBlendParams:
     """Hyperparameters of ``RankBlend``: the candidates tried; the choice is made on train."""
 
-    ease_regs: tuple[float, ...] = (100.0, 250.0, 500.0, 1000.0)  # EASE L2 weights tried
-    rp3_alphas: tuple[float, ...] = (0.6, 0.8, 1.0)  # RP3beta walk sharpness tried
-    rp3_betas: tuple[float, ...] = (0.15, 0.3, 0.45)  # RP3beta popularity damping tried
+    ease_regs: tuple[float, ...] = (100.0, 200.0, 350.0, 600.0, 1000.0)  # EASE L2 weights tried
+    rp3_alphas: tuple[float, ...] = (0.6, 1.0)  # RP3beta walk sharpness tried
+    rp3_betas: tuple[float, ...] = (0.3, 0.45)  # RP3beta popularity damping tried
     rp3_neighbours: int = 200
-    als_regs: tuple[float, ...] = (10.0, 50.0)  # implicit ALS L2 tried (64 factors, alpha 10)
+    # implicit ALS (factors, alpha, L2) tried: its score surface is bumpy (too much L2 for the
+    # confidence collapses it to popularity), so a few known-good corners rather than a full grid
+    als_grid: tuple[tuple[int, float, float], ...] = (
+        (32, 10.0, 10.0), (32, 10.0, 30.0), (32, 30.0, 100.0), (64, 10.0, 30.0), (64, 30.0, 100.0))
     als_iterations: int = 15
     weight_grid: tuple[float, ...] = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5)  # per-member weights
     search_rounds: int = 2  # coordinate-ascent passes over the members
-    validation_fraction: float = 0.2  # per-user share of train held out for every choice
+    min_gain: float = 0.001  # ndcg a weight change must add on validation to be kept
+    validation_folds: int = 2  # inner splits (seeds) every choice is averaged over
+    validation_fraction: float = 0.25  # per-user share of train held out, as the test protocol holds out
     max_items: int = 30_000  # EASE's and RP3beta's dense items x items matrices
     seed: int = 42
 
 
-QUICK = RankBlendParams(ease_regs=(300.0,), rp3_alphas=(0.8,), rp3_betas=(0.3,), als_regs=(50.0,),
-                        als_iterations=8, weight_grid=(0.0, 0.25, 0.5, 1.0), search_rounds=1)
+QUICK = RankBlendParams(ease_regs=(300.0,), rp3_alphas=(0.8,), rp3_betas=(0.3,), als_grid=((32, 10.0, 30.0),),
+                        als_iterations=8, weight_grid=(0.0, 0.25, 0.5, 1.0), search_rounds=1, validation_folds=1)
 
 
 class RankBlend(_ScaledModel):
@@ -64,23 +69,24 @@ class RankBlend(_ScaledModel):
     def fit(self, train: pd.DataFrame) -> RankBlend:
         self._begin_fit(train)
         p = self.params
-        fit_part, val_part = inner_split(train, p.validation_fraction, p.seed)
-        fit_index = IdIndex.from_ratings(fit_part)
-        validation = Validation(fit_part, val_part, fit_index)
+        folds = [inner_split(train, p.validation_fraction, p.seed + fold) for fold in range(p.validation_folds)]
+        indices = [IdIndex.from_ratings(fit_part) for fit_part, _ in folds]
+        validations = [Validation(f, v, i) for (f, v), i in zip(folds, indices, strict=True)]
         self.choices, self.validation_ndcg, self.tuning_seconds = {}, {}, {}
         standard = {}
         for name, candidates in self._candidates().items():
             started = time.perf_counter()
-            chosen, _, scores, tried = pick_best(candidates, lambda c: _factory(c).fit(fit_part), validation)
+            chosen, scores, tried = pick_best(candidates, lambda c, fold: _factory(c).fit(folds[fold][0]),
+                                              validations)
             self.choices[name], self.validation_ndcg[name] = chosen, tried
-            standard[name] = standardise_rows(scores, validation.seen)
+            standard[name] = [standardise_rows(s, v.seen) for s, v in zip(scores, validations, strict=True)]
             self.tuning_seconds[name] = time.perf_counter() - started
-        standard[POPULARITY] = standardise_rows(
-            np.broadcast_to(_log_popularity(fit_part, fit_index), validation.seen.shape),
-            validation.seen,
-        )
+        standard[POPULARITY] = [
+            standardise_rows(np.broadcast_to(_log_popularity(f, i), v.seen.shape), v.seen)
+            for (f, _), i, v in zip(folds, indices, validations, strict=True)
+        ]
         self.member_names = tuple(standard)
-        weights, self.blend_ndcg = _search_weights(standard, validation, p.weight_grid, p.search_rounds)
+        weights, self.blend_ndcg = _search_weights(standard, validations, p)
         self.weights = np.asarray([weights[n] for n in self.member_names], dtype=np.float32)
         self.seen = rating_matrix(train, self.index)
         self.seen.data[:] = 1.0
@@ -94,7 +100,8 @@ class RankBlend(_ScaledModel):
             "ease": [EASEParams(reg=r, max_items=p.max_items) for r in p.ease_regs],
             "rp3beta": [RP3Params(alpha=a, beta=b, neighbours=p.rp3_neighbours, max_items=p.max_items)
                         for a in p.rp3_alphas for b in p.rp3_betas],
-            "als": [ALSParams(regularization=r, iterations=p.als_iterations, seed=p.seed) for r in p.als_regs],
+            "als": [ALSParams(factors=int(f), alpha=a, regularization=r, iterations=p.als_iterations, seed=p.seed)
+                    for f, a, r in p.als_grid],
         }
 
     def _used(self) -> list[str]:
@@ -160,23 +167,30 @@ def _log_popularity(ratings: pd.DataFrame, index: IdIndex) -> np.ndarray:
 
 
 def _search_weights(
-    standard: dict[str, np.ndarray], validation: Validation, grid: tuple[float, ...], rounds: int
+    standard: dict[str, list[np.ndarray]], validations: list[Validation], params: RankBlendParams
 ) -> tuple[dict[str, float], float]:
-    """Coordinate ascent on ndcg@10: start from the best single member at weight 1, then try every
-    grid weight for each other member in turn, keeping what helps."""
-    singles = {n: validation.ndcg(s) for n, s in standard.items()}
+    """Coordinate ascent on mean ndcg@10 over the folds: start from the best single member at weight
+    1, then try every grid weight for each other member in turn, keeping a change only when it gains
+    more than ``min_gain`` (smaller gains are within the folds' noise and did not carry to test)."""
+
+    def value(weights: dict[str, float]) -> float:
+        return float(np.mean([
+            v.ndcg(sum(w * standard[n][fold] for n, w in weights.items() if w))
+            for fold, v in enumerate(validations)
+        ]))
+
+    singles = {n: value({n: 1.0}) for n in standard}
     first = max(singles, key=singles.get)
     weights = {n: (1.0 if n == first else 0.0) for n in standard}
     best = singles[first]
-    for _ in range(rounds):
+    for _ in range(params.search_rounds):
         for name in standard:
             if name == first:
                 continue
-            for weight in grid:
+            for weight in params.weight_grid:
                 if weight == weights[name]:
                     continue
                 trial = {**weights, name: weight}
-                value = validation.ndcg(sum(w * standard[n] for n, w in trial.items() if w))
-                if value > best + 1e-6:
-                    best, weights = value, trial
+                if (gained := value(trial)) > best + params.min_gain:
+                    best, weights = gained, trial
     return weights, best

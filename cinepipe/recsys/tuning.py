@@ -64,21 +64,23 @@ def ndcg_of_scores(fit_part: pd.DataFrame, val_part: pd.DataFrame, model, k: int
 
 
 def pick_best(
-    candidates: Sequence[M], fit: Callable[[M], object], validation: Validation
-) -> tuple[M, object, np.ndarray, dict[str, float]]:
-    """Fit each candidate, score the validation users; return the best (candidate, model, scores, all).
+    candidates: Sequence[M], fit: Callable[[M, int], object], validations: Sequence[Validation]
+) -> tuple[M, list[np.ndarray], dict[str, float]]:
+    """The candidate with the best mean ndcg@10 over ``validations`` (ties keep the earlier one).
 
-    ``fit`` maps a candidate to a model fitted on the fit part. Ties keep the earlier candidate.
+    ``fit(candidate, fold)`` returns a model fitted on that fold's fit part.
+
+    Returns:
+        (best candidate, its score matrix per fold, mean ndcg of every candidate by ``str``).
     """
     best, tried = None, {}
     for candidate in candidates:
-        model = fit(candidate)
-        scores = model.score_users(validation.users)
-        value = validation.ndcg(scores)
+        scores = [fit(candidate, fold).score_users(v.users) for fold, v in enumerate(validations)]
+        value = float(np.mean([v.ndcg(s) for v, s in zip(validations, scores, strict=True)]))
         tried[str(candidate)] = value
-        if best is None or value > best[3]:
-            best = (candidate, model, scores, value)
-    return best[0], best[1], best[2], tried
+        if best is None or value > best[2]:
+            best = (candidate, scores, value)
+    return best[0], best[1], tried
 
 
 def standardise_rows(scores: np.ndarray, seen: sparse.csr_matrix | None = None) -> np.ndarray:
