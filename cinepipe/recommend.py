@@ -24,6 +24,11 @@ def latest_list(settings: Settings, *, user_id: int, n: int = 10, dataset: str |
         if frame.empty:
             users = con.execute("select min(user_id), max(user_id), count(distinct user_id) from recommendations"
                                 " where dataset = ?", [dataset]).fetchone()
+            known = [r[0] for r in con.execute("select distinct dataset from recommendations order by 1").fetchall()]
+    if frame.empty and dataset not in known:
+        raise CinepipeError(
+            "recommend", f"no lists for dataset {dataset!r}",
+            f"Known datasets: {', '.join(known) or 'none yet'}; pass one of them to --dataset (or leave it out).")
     if frame.empty:
         raise CinepipeError(
             f"recommend[{dataset}]", f"user {user_id} has no list",

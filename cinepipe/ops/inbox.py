@@ -90,8 +90,9 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
             if total == 0 or len(bad_rows) / total > settings.max_bad_fraction:
                 raise ValidationFailed(
                     str(file), f"{len(bad_rows)} of {total} new ratings failed their checks "
-                    f"({dict(failures) or 'unparseable lines'}); nothing was added",
-                    "Fix the file and add it again.")
+                    f"({dict(failures) or 'unparseable lines'}); nothing was added; first bad: "
+                    f"{_first_bad(bad_rows)}",
+                    "Fix those lines (or drop them) and add the file again.")
             out = dest_dir / f"{digest}.parquet"
             tmp = scratch / out.name
             con.execute(f"copy good to {duck.quote(tmp)} (format parquet)")
@@ -109,6 +110,13 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
         shutil.rmtree(scratch, ignore_errors=True)
     return {"dataset": dataset, "sha256": digest, "accepted": good, "quarantined": len(bad_rows),
             "already_added": False, "inbox_file": str(out), "event": _emit(digest, dataset, good)}
+
+
+def _first_bad(bad_rows, n: int = 3) -> str:
+    """The first ``n`` rejected rows as ``'raw' (reason)``, so a person can find them in the file."""
+    shown = [f"{str(r.raw)[:80]!r} ({r.reason})" for r in bad_rows.head(n).itertuples()]
+    more = len(bad_rows) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
 def _emit(digest: str, dataset: str, rows: int) -> str:
