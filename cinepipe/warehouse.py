@@ -7,7 +7,6 @@ one DuckDB transaction, so a run killed part-way leaves the tables as they were.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import time
 import uuid
@@ -294,10 +293,6 @@ def table_counts(settings: Settings) -> dict[str, int]:
         names = [r[0] for r in con.execute(
             "select table_name from duckdb_tables() where database_name = current_database() order by 1").fetchall()]
         return {n: con.execute(f"select count(*) from {n}").fetchone()[0] for n in names}
-
-
-def summary_json(data: dict) -> str:
-    return json.dumps(data, default=str, sort_keys=True)
 
 
 __all__ = [

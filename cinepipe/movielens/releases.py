@@ -1,10 +1,8 @@
-"""The GroupLens releases we know: where they live and how they are laid out."""
+"""The GroupLens releases we know: their published checksums and how they are laid out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-GROUPLENS_BASE = "https://files.grouplens.org/datasets/movielens"
 
 # md5 of the release zips as GroupLens publishes them (`<name>.zip.md5` beside each zip). The
 # "latest" releases are rebuilt from time to time, so for them the published .md5 file is fetched
@@ -42,7 +40,3 @@ class Layout:
 
 ML100K_LAYOUT = Layout("ml-100k", WHOLE_STARS)
 CSV_LAYOUT = Layout("csv", CSV_RATINGS)
-
-
-def release_url(name: str) -> str:
-    return f"{GROUPLENS_BASE}/{name}.zip"

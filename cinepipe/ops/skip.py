@@ -3,7 +3,8 @@
 Every task is cached already, but a branch of a dozen cached tasks still costs Prefect a few
 seconds of bookkeeping each night. So a branch that completes remembers a fingerprint of what it
 read: its source (file contents), our code, suites and SQL, the settings, its parameters, and the
-warehouse's load history of its tables (release loads and applied inbox files). The next night
+warehouse's load history of its tables (release loads and applied inbox files). The settings are
+those of ``settings.STEP_SETTINGS``, the ones that enter the steps' own cache keys. The next night
 compares before it starts; equal means every task would be a cache hit, so the branch is skipped
 and the run says so. A source behind a URL is never skipped here: only the download's conditional
 GET can tell whether it changed.
@@ -20,7 +21,7 @@ from pathlib import Path
 from cinepipe import warehouse
 from cinepipe.contracts import schemas_dir, warehouse_sql_dir
 from cinepipe.hashing import content_key, fingerprint_path
-from cinepipe.settings import Settings
+from cinepipe.settings import STEP_SETTINGS, Settings
 
 # the load_log tables whose history a branch's results depend on (inbox files: movielens only)
 BRANCH_TABLES = {
@@ -64,7 +65,9 @@ def fingerprint(settings: Settings, branch: str, source: str, params: dict) -> s
             [tables, partition, partition]).fetchall()
         inbox = con.execute(
             "select content_sha256, processed_run_id from inbox_files order by all").fetchall() if branch == "movielens" else []
-    config = settings.model_dump(mode="json", exclude={"naver_client_secret", "naver_client_id"})
+    # the settings that shape some step's output, as the steps' own keys see them; where things are
+    # written and how a run goes (lake URL, resources, schedule, credentials) do not count
+    config = {name: settings.model_dump(mode="json", include={name})[name] for name in sorted(STEP_SETTINGS)}
     return content_key(code_version(), branch, params, config, fingerprint_path(path), history, inbox)
 
 

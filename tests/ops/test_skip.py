@@ -72,3 +72,18 @@ def test_the_image_branches_follow_their_own_dataset(home, tmp_path):
                            content_key="k", rows_loaded=70_000)
     after = {b: skip.fingerprint(home, b, str(source), {}) for b in ("mnist", "fashion-mnist")}
     assert after["mnist"] == before["mnist"] and after["fashion-mnist"] != before["fashion-mnist"]
+
+
+def test_only_settings_that_shape_outputs_count(home, tmp_path):
+    """What `cinepipe serve` hands its worker (an empty lake URL, its schedule) and the CLI's
+    environment agree; a setting some step's key uses does change the fingerprint."""
+    _warehouse(home)
+    source = tmp_path / "release"
+    source.mkdir()
+    (source / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.0,900000000\n")
+    first = skip.fingerprint(home, "movielens", str(source), {"quick": True})
+    for update in ({"lake_url": None}, {"nightly_cron": "0 4 * * *"}, {"duckdb_memory_limit": "1GB"},
+                   {"http_retries": 9}, {"keep_models": 5}):
+        assert skip.fingerprint(home.model_copy(update=update), "movielens", str(source), {"quick": True}) == first
+    tightened = home.model_copy(update={"max_bad_fraction": 0.0001})
+    assert skip.fingerprint(tightened, "movielens", str(source), {"quick": True}) != first
