@@ -10,10 +10,12 @@ The client secret is read from its ``SecretStr`` only to build the request heade
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from pydantic import SecretStr
@@ -34,6 +36,13 @@ BAD_REQUEST_CODES = {
     "SE06": "malformed encoding",
 }
 SOURCE = "naver search api"
+ITEM_FIELDS = {  # optional fields of a search item: what a well-formed value is ("" or absent: unknown)
+    "subtitle": re.compile(r".*", re.S),
+    "director": re.compile(r".*", re.S),
+    "actor": re.compile(r".*", re.S),
+    "pubDate": re.compile(r"18[89]\d|19\d\d|20\d\d|2100"),
+    "userRating": re.compile(r"\d(?:\.\d+)?|10(?:\.0+)?"),
+}
 
 
 class NaverAPIError(CinepipeError):
@@ -202,19 +211,57 @@ def row_queries(title: str, english_title: str | None) -> list[str]:
     return queries
 
 
-def search_rows(client: SearchClient, rows: list[dict], display: int = MAX_DISPLAY) -> list[dict]:
-    """Search every row (``input_row``, ``title``, ``english_title``); items kept as the API gave them.
+def check_item(item: object) -> tuple[dict | None, list[str]]:
+    """One search item with its fields checked: (the item or None, the problems found).
 
-    A refused query (400/404) is recorded for its row and the run goes on; wrong credentials, the
-    daily quota and exhausted retries stop the run (answers so far are cached).
+    An item whose link names no movie code or that has no title names no movie: it is dropped. A
+    malformed optional field (``pubDate`` not a year 1880-2100, ``userRating`` not a number 0-10, a
+    ``subtitle``, ``director`` or ``actor`` that is not text) is removed and named in the item's
+    ``problems``; matching never auto-accepts such a candidate, so a wrong value is never used.
+    """
+    if not isinstance(item, dict):
+        return None, [f"item {str(item)[:60]!r} is not an object"]
+    link, title = item.get("link"), item.get("title")
+    code = parse_qs(urlsplit(link).query).get("code", [""])[0] if isinstance(link, str) else ""
+    if not code.isdigit():
+        return None, [f"link {str(link)[:100]!r} names no movie code"]
+    if not isinstance(title, str) or not re.sub(r"<[^>]*>", "", title).strip():
+        return None, [f"code {code}: title {title!r} is empty or not text"]
+    kept, problems = dict(item), []
+    for key, pattern in ITEM_FIELDS.items():
+        value = item.get(key)
+        if value is None or value == "" or (isinstance(value, str) and pattern.fullmatch(value.strip())):
+            continue
+        kept.pop(key)
+        problems.append(f"code {code}: {key} {str(value)[:60]!r} is malformed, ignored")
+    if problems:
+        kept["problems"] = problems
+    return kept, problems
+
+
+def search_rows(client: SearchClient, rows: list[dict], display: int = MAX_DISPLAY) -> list[dict]:
+    """Search every row (``input_row``, ``title``, ``english_title``); items checked by ``check_item``.
+
+    A refused query (400/404) is recorded for its row and the run goes on, as is an item dropped or
+    a field removed by the checks; wrong credentials, the daily quota and exhausted retries stop the
+    run (answers so far are cached).
     """
     out = []
     for row in rows:
         items, errors = [], []
         for query in row_queries(row["title"], row.get("english_title")):
             try:
-                items += client.search(query, display=display)["items"]
+                answer = client.search(query, display=display)
             except NaverBadRequest as exc:
                 errors.append(exc.problem)
+                continue
+            found = answer.get("items")
+            if not isinstance(found, list):
+                errors.append(f"query {query!r}: the answer has no items list")
+                continue
+            for raw in found:
+                item, problems = check_item(raw)
+                items += [item] if item is not None else []
+                errors += [f"query {query!r}: {p}" for p in problems]
         out.append({"input_row": row["input_row"], "items": items, "errors": errors})
     return out

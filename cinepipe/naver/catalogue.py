@@ -3,12 +3,15 @@
 The catalogue holds the cases that make matching hard: remakes with the same title and another
 year, sequels (``X 2``, ``X: subtitle``), near-duplicate titles (``X`` and ``X밤``), punctuation,
 English subtitles, movies without enough votes for a score, and a few pages in a changed layout.
+Each page is drawn in one of several variants (``page_variant``, chosen by the movie's code): the
+ways the real site drew a score, and a few drawn so the parser must refuse them.
 A personal list drawn from it spells titles as people do (spacing, punctuation, the English
 title, a year off by one, no year) and knows the true code of every row.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from dataclasses import dataclass, field
@@ -39,6 +42,13 @@ GENRES = {1: "드라마", 2: "판타지", 4: "공포", 5: "멜로/애정/로맨�
           11: "코미디", 13: "미스터리", 15: "애니메이션", 16: "범죄", 18: "SF", 19: "액션"}
 NATIONS = {"KR": "한국", "US": "미국", "JP": "일본", "FR": "프랑스", "GB": "영국", "HK": "홍콩"}
 SURNAMES = list("김이박최정강조윤장임한오서신권황안송류홍")
+# how a page draws its scores, with weights: the real site's markup of 2022 (digits in em.numN, the
+# point an em.dot) and of earlier years (span.ico_px), digits as one text node, the point as an
+# image with alt text or as a CSS sprite without text (the star bar then places it)
+READABLE_VARIANTS = {"real-2022": 4, "ico-px": 3, "one-text-node": 1, "img-point": 1, "sprite-point": 1}
+# drawn so the parser must refuse them: a star bar that disagrees with the digits, digits drawn as
+# pictures without text, digits without a star bar to check them against
+FLAGGED_VARIANTS = ("bar-disagrees", "picture-digits", "no-bar")
 GIVEN = ["민수", "서연", "지훈", "하늘", "준호", "수빈", "도윤", "예린", "현우", "지아", "태식", "은희"]
 
 
@@ -63,6 +73,28 @@ class FakeMovie:
     layout: str = "basic"  # "basic" or "changed" (a page the parser must refuse)
     family: str = "single"  # single, remake, sequel, punctuation-twin, near-duplicate
     tags: list[str] = field(default_factory=list)
+    page_variant: str = "real-2022"  # READABLE_VARIANTS or FLAGGED_VARIANTS
+
+    @property
+    def page_must_be_flagged(self) -> bool:
+        """Whether a correct parser refuses this movie's page (rather than read its scores)."""
+        if self.layout == "changed" or self.page_variant == "bar-disagrees":
+            return True
+        drawn = any(s is not None for s in (self.netizen_score, self.critic_score, self.audience_score))
+        return self.page_variant in FLAGGED_VARIANTS and drawn
+
+
+def page_variant_for(code: int, flagged_fraction: float) -> str:
+    """The variant a movie's page is drawn in: a function of its code, ``flagged_fraction`` refused."""
+    u = int(hashlib.sha256(f"page-variant:{code}".encode()).hexdigest()[:12], 16) / 16**12
+    if u < flagged_fraction:
+        return FLAGGED_VARIANTS[int(u / flagged_fraction * len(FLAGGED_VARIANTS))]
+    u = (u - flagged_fraction) / (1 - flagged_fraction) * sum(READABLE_VARIANTS.values())
+    for name, weight in READABLE_VARIANTS.items():
+        if u < weight:
+            return name
+        u -= weight
+    return name
 
 
 def _bare(title: str) -> str:
@@ -123,8 +155,10 @@ def _movie(rng: random.Random, code: int, title: str, english: str, year: int, f
     )
 
 
-def make_catalogue(n_movies: int = 1200, seed: int = 7, changed_layout_fraction: float = 0.01) -> list[FakeMovie]:
-    """About ``n_movies`` fake movies with unique codes, seeded."""
+def make_catalogue(
+    n_movies: int = 1200, seed: int = 7, changed_layout_fraction: float = 0.01, flagged_page_fraction: float = 0.02,
+) -> list[FakeMovie]:
+    """About ``n_movies`` fake movies with unique codes, seeded; pages in variants chosen by code."""
     rng = random.Random(seed)
     codes = iter(rng.sample(range(10_000, 300_000), n_movies * 2))
     movies: list[FakeMovie] = []
@@ -163,6 +197,8 @@ def make_catalogue(n_movies: int = 1200, seed: int = 7, changed_layout_fraction:
     movies = movies[:n_movies]
     for movie in rng.sample(movies, max(1, int(n_movies * changed_layout_fraction))):
         movie.layout = "changed"
+    for movie in movies:  # by code, not from rng: the movies and lists stay what they were
+        movie.page_variant = page_variant_for(movie.code, flagged_page_fraction)
     return movies
 
 

@@ -1,9 +1,11 @@
 """Naver's basic movie page: a parser (pure) and a polite, caching fetcher.
 
 The parser reads the blocks the page has always had (title, ``strong.h_movie2``, ``div.main_score``,
-``dl.info_spec``) and ignores the hidden duplicates whose ids end in ``Wide``. A score block
-without digits (too few votes) is a missing score, never 0; a page without the blocks is
-``LayoutChanged``, reported per movie rather than read as missing scores.
+``dl.info_spec``) and ignores what the reader never sees (the ``...Wide`` duplicates, ``display:none``).
+A score is drawn twice, as digits and as a star bar's width: the digits are read from the block's
+text whatever elements draw them and must agree with the bar. A block without digits and with an
+empty bar (too few votes) is a missing score, never 0; a page whose blocks are missing, unreadable,
+in disagreement or outside 0-10 is ``LayoutChanged`` with the reason, reported per movie.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,7 +22,7 @@ from urllib import robotparser
 from urllib.parse import urlsplit
 
 import requests
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from cinepipe.errors import CinepipeError
 from cinepipe.http import Answer, AnswerCache, HttpClient, RetryPolicy
@@ -28,6 +31,16 @@ log = logging.getLogger(__name__)
 
 BASIC_PATH = "/movie/bin/basic.nhn"
 ROBOTS_AGENT = "cinepipe"
+SCORE_MAX = 10.0
+# (MoviePage field, block selector inside div.main_score, label that names the score on the page);
+# a block that is missing while its label shows is a changed layout, not a missing score
+SCORE_BLOCKS = (
+    ("netizen_score", "#pointNetizenPersentBasic", None),
+    ("critic_score", "div.spc_score_area div.star_score", "평론가"),
+    ("audience_score", "#actualPointPersentBasic", "관람객"),
+)
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
+_WIDTH = re.compile(r"(?:^|;)\s*width\s*:\s*(-?\d+(?:\.\d+)?)\s*%", re.I)
 
 
 class LayoutChanged(CinepipeError):
@@ -69,26 +82,112 @@ def basic_page_url(web_base: str, code: int) -> str:
     return f"{web_base.rstrip('/')}{BASIC_PATH}?code={int(code)}"
 
 
-def _visible(node: Tag) -> bool:
-    """False inside the hidden ``...Wide`` duplicate blocks."""
+def _hidden(node: Tag) -> bool:
+    """True inside a block the reader never sees: the ``...Wide`` duplicates, ``display:none``."""
     for el in (node, *node.parents):
-        if isinstance(el, Tag) and str(el.get("id") or "").endswith("Wide"):
-            return False
-    return True
+        if not isinstance(el, Tag):
+            continue
+        if str(el.get("id") or "").endswith("Wide") or "wide_info_area" in (el.get("class") or []):
+            return True
+        if _DISPLAY_NONE.search(str(el.get("style") or "")):
+            return True
+    return False
 
 
-def _score_digits(block: Tag | None) -> float | None:
-    """The score drawn as ``<em>8</em><span class="ico_px">.</span><em>5</em><em>6</em>``."""
+def _first_shown(nodes: list[Tag]) -> Tag | None:
+    return next((n for n in nodes if not _hidden(n)), None)
+
+
+@dataclass(frozen=True)
+class _StarBar:
+    """The star bar of a score block: its width (percent of 10 points) and how finely it is written."""
+
+    percent: float
+    step: float  # one unit of the width's last written decimal: the bar's rounding
+    label: str  # text inside the bar, e.g. "관람객 평점 8.04점", or ""
+    node: Tag
+
+
+def _star_bar(block: Tag) -> _StarBar | None:
+    """The one element of the block drawn with an inline ``width:N%`` (class names may change)."""
+    bars = [(el, _WIDTH.search(str(el.get("style") or ""))) for el in block.find_all(style=True)]
+    bars = [(el, m) for el, m in bars if m]
+    if not bars:
+        return None
+    if len({m.group(1) for _, m in bars}) > 1:
+        raise ValueError(f"it has {len(bars)} star bars of different widths")
+    el, match = bars[0]
+    width = match.group(1)
+    decimals = len(width.split(".")[1]) if "." in width else 0
+    return _StarBar(float(width), 10.0**-decimals, " ".join(el.get_text(" ").split()), el)
+
+
+def _drawn_text(block: Tag, bar: _StarBar | None) -> str:
+    """What the block shows besides the star bar: its text and images' ``alt``, whitespace removed."""
+    parts = []
+    for el in block.descendants:
+        if bar is not None and (el is bar.node or any(p is bar.node for p in el.parents)):
+            continue
+        if isinstance(el, Tag) and el.name == "img":
+            parts.append(str(el.get("alt") or ""))
+        elif type(el) is NavigableString:  # not comments, scripts or CDATA
+            parts.append(str(el))
+    text = unicodedata.normalize("NFKC", "".join(parts))
+    return re.sub(r"[\s\u200b\u200c\u200d\ufeff]+", "", text)
+
+
+def _with_point(digits: str, bar: _StarBar) -> float | None:
+    """Digits drawn without a readable point (a sprite, an empty element): the one placement the bar confirms."""
+    fits = {float(f"{digits[:k]}.{digits[k:]}") for k in range(1, len(digits))} | {float(digits)}
+    fits = {v for v in fits if 0 <= v <= SCORE_MAX and _agrees(v, bar)}
+    return fits.pop() if len(fits) == 1 else None
+
+
+def _agrees(value: float, bar: _StarBar) -> bool:
+    return abs(value * 10 - bar.percent) <= bar.step + 1e-9
+
+
+def read_score(block: Tag | None) -> float | None:
+    """The score a block draws, checked against its star bar; ``None`` where it draws none.
+
+    The digits are the block's text whatever elements draw them (one text node, an ``em`` per
+    digit, the point as text, ``em``, ``span`` or an image's ``alt``); the star bar's width must
+    agree with them within its rounding, and a number written in the bar must equal them.
+
+    Raises:
+        ValueError: (the reason) the digits are unreadable, disagree with the bar or leave 0-10.
+    """
     if block is None:
         return None
-    parts = []
-    for el in block.find_all(["em", "span"]):
-        if el.name == "em" and el.get_text(strip=True).isdigit():
-            parts.append(el.get_text(strip=True))
-        elif el.name == "span" and "ico_px" in (el.get("class") or []):
-            parts.append(".")
-    text = "".join(parts).strip(".")
-    return float(text) if text and re.fullmatch(r"\d+(\.\d+)?", text) else None
+    bar = _star_bar(block)
+    text = _drawn_text(block, bar)
+    if text.endswith("점"):  # "8.56점"
+        text = text[:-1]
+    if not text:
+        if any(not img.get("alt") for img in block.find_all("img")):
+            raise ValueError("it is drawn with pictures that carry no text")
+        if bar is not None and bar.percent > 0:
+            raise ValueError(f"it draws no digits but its star bar is {bar.percent:g}% wide")
+        return None
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        raise ValueError(f"its digits read {text[:40]!r}, not a number")
+    if bar is None:
+        raise ValueError(f"its digits read {text!r} but it has no star bar to check them against")
+    value = float(text)
+    if "." not in text and not (0 <= value <= SCORE_MAX and _agrees(value, bar)):
+        placed = _with_point(text, bar)
+        if placed is None:
+            raise ValueError(f"its digits read {text!r} with no decimal point the star bar "
+                             f"({bar.percent:g}%) confirms")
+        value = placed
+    if not 0 <= value <= SCORE_MAX:
+        raise ValueError(f"its digits read {text!r}, outside 0-{SCORE_MAX:g}")
+    if not _agrees(value, bar):
+        raise ValueError(f"its digits read {text!r} but its star bar is {bar.percent:g}% wide")
+    label = re.search(r"(\d+(?:\.\d+)?)\s*점", bar.label)
+    if label and abs(float(label.group(1)) - value) > 0.005:
+        raise ValueError(f"its digits read {text!r} but its star bar says {label.group(0)!r}")
+    return value
 
 
 def _english_and_year(text: str) -> tuple[str | None, int | None]:
@@ -131,27 +230,33 @@ def _info_spec(soup: BeautifulSoup) -> dict:
 
 
 def parse_basic_page(html: str, code: int) -> MoviePage:
-    """Read one basic page.
+    """Read one basic page; every score is read from its digits and checked against its star bar.
 
     Raises:
-        LayoutChanged: the title, the score area or the netizen score block is missing.
+        LayoutChanged: the title, the score area or the netizen block is missing, a score the page
+            names has no block, or a score is unreadable, disagrees with its bar or leaves 0-10.
     """
     soup = BeautifulSoup(html, "lxml")
     where = f"naver page code={code}"
     action = "The site layout changed; update cinepipe/naver/crawl.py's selectors."
-    title_a = next((a for a in soup.select("div.mv_info_area h3.h_movie a") if _visible(a)), None)
-    score_area = next((d for d in soup.select("div.main_score") if _visible(d)), None)
+    title_a = _first_shown(soup.select("div.mv_info_area h3.h_movie a"))
+    score_area = _first_shown(soup.select("div.main_score"))
     if title_a is None or score_area is None:
         missing = "title (div.mv_info_area h3.h_movie a)" if title_a is None else "div.main_score"
         raise LayoutChanged(where, f"the page has no {missing}", action)
-    netizen = score_area.select_one("#pointNetizenPersentBasic")
-    if netizen is None:
-        raise LayoutChanged(where, "the page has no #pointNetizenPersentBasic block", action)
-    h2 = next((s for s in soup.select("strong.h_movie2") if _visible(s)), None)
+    shown = "".join(score_area.get_text().split())
+    scores = {}
+    for field_name, selector, label in SCORE_BLOCKS:
+        block = _first_shown(score_area.select(selector))
+        if block is None and (label is None or label in shown):
+            named = "" if label is None else f" names the {field_name.replace('_', ' ')} ({label}) but"
+            raise LayoutChanged(where, f"the page{named} has no {selector} block", action)
+        try:
+            scores[field_name] = read_score(block)
+        except ValueError as exc:
+            raise LayoutChanged(where, f"{field_name.replace('_', ' ')} ({selector}): {exc}", action) from None
+    h2 = _first_shown(soup.select("strong.h_movie2"))
     english, year = _english_and_year(h2.get_text(" ", strip=True)) if h2 else (None, None)
-    critic_area = next(
-        (d for d in score_area.select("div.spc_score_area div.star_score") if _visible(d)), None
-    )
     count = score_area.select_one("#pointNetizenCountBasic")
     votes = re.sub(r"\D", "", count.get_text()) if count else ""
     return MoviePage(
@@ -159,11 +264,35 @@ def parse_basic_page(html: str, code: int) -> MoviePage:
         title=" ".join(title_a.get_text(" ", strip=True).split()),
         english_title=english,
         year=year,
-        audience_score=_score_digits(score_area.select_one("#actualPointPersentBasic")),
-        critic_score=_score_digits(critic_area),
-        netizen_score=_score_digits(netizen),
         netizen_votes=int(votes) if votes else None,
+        **scores,
         **_info_spec(soup),
+    )
+
+
+def check_unreadable_share(problems: dict[int, str], pages: int, max_share: float, web_base: str) -> None:
+    """Stop the crawl when more than ``max_share`` of ``pages`` could not be read (code -> problem).
+
+    Below the share each such page goes to the review queue and the rest loads; above it the site
+    has most likely changed, and the message names the commonest problems with an example each.
+
+    Raises:
+        LayoutChanged: too many pages could not be read.
+    """
+    if not pages or len(problems) <= max_share * pages:
+        return
+    kinds: dict[str, list[tuple[int, str]]] = {}
+    for code, problem in sorted(problems.items()):
+        kinds.setdefault(re.sub(r"'[^']*'|\d+(?:\.\d+)?", "#", problem), []).append((code, problem))
+    commonest = sorted(kinds.values(), key=len, reverse=True)[:3]
+    named = "; ".join(f"{len(k)} like code {k[0][0]}: {k[0][1]}" for k in commonest)
+    raise LayoutChanged(
+        web_base,
+        f"{len(problems)} of {pages} movie pages ({len(problems) / pages:.0%}) could not be read, more than "
+        f"the {max_share:.0%} CINEPIPE_NAVER_MAX_LAYOUT_FAILURES allows ({named})",
+        "The site's markup changed: update cinepipe/naver/crawl.py (the pages are cached, a rerun reads "
+        "them again without fetching), or raise CINEPIPE_NAVER_MAX_LAYOUT_FAILURES to load the rest "
+        "and send these to the review queue",
     )
 
 

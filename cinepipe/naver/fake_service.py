@@ -2,7 +2,8 @@
 
 It serves ``/v1/search/movie.json`` and ``/movie/bin/basic.nhn?code=N`` in the real shapes, from a
 seeded ``catalogue``, with the real error answers (SE01-SE06, SE99, 401, 403, 429 with 010 or 012),
-rate limiting, pages without scores, pages in a changed layout and a ``robots.txt``. Tests use it,
+rate limiting, pages without scores, pages drawn in several variants (``fake_pages``; a few drawn so
+the parser must refuse them), pages in a changed layout and a ``robots.txt``. Tests use it,
 and so does the bundled sample run: Naver closed the movie site and its search API in 2023.
 """
 
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from cinepipe.naver.catalogue import GENRES, NATIONS, FakeMovie
+from cinepipe.naver.catalogue import FakeMovie
+from cinepipe.naver.fake_pages import basic_page
 
 LAST_BUILD_DATE = "Mon, 06 Mar 2023 10:00:00 +0900"
 DEFAULT_ROBOTS = "User-agent: *\nDisallow: /movie/point/\nDisallow: /movie/bi/mi/pointWriteFormList.nhn\n"
@@ -101,80 +103,12 @@ def api_item(movie: FakeMovie, words: list[str]) -> dict:
     }
 
 
-def _digits(score: float | None) -> str:
-    if score is None:
-        return ""
-    whole, frac = f"{score:.2f}".split(".")
-    return "".join(f"<em>{d}</em>" for d in whole) + '<span class="ico_px">.</span>' + "".join(
-        f"<em>{d}</em>" for d in frac
-    )
-
-
-def _star(score: float | None, label: str) -> str:
-    width = f"{(score or 0) * 10:.1f}"
-    text = f"{label} {score:.2f}점" if score is not None else f"{label} 없음"
-    return (f'<div class="star_score"><span class="st_off"><span class="st_on" style="width:{width}%">'
-            f"{text}</span></span>{_digits(score)}</div>")
-
-
-def _score_area(m: FakeMovie, suffix: str, shift: float = 0.0) -> str:
-    def moved(x: float | None) -> float | None:
-        return None if x is None else round(min(10.0, x + shift), 2)
-
-    return (
-        f'<div class="main_score">'
-        f'<div class="score score_left"><div class="star_score">'
-        f'<a href="#" id="actualPointPersent{suffix}" class="ntz_score">{_star(moved(m.audience_score), "관람객 평점")}</a>'
-        f"</div></div>"
-        f'<div class="score"><a href="#" class="btn_score"><div class="spc_score_area">'
-        f'<em class="spc">기자 · 평론가</em>{_star(moved(m.critic_score), "기자·평론가 평점")}</div></a></div>'
-        f'<div class="score score_right"><a href="#" id="pointNetizenPersent{suffix}" class="ntz_score">'
-        f'{_star(moved(m.netizen_score), "네티즌 평점")}</a>'
-        f'<span class="user_count">참여 <em id="pointNetizenCount{suffix}">{m.netizen_votes:,}</em>명</span>'
-        f"</div></div>"
-    )
-
-
-def basic_page(m: FakeMovie) -> str:
-    """The movie's basic page; ``layout="changed"`` gives the markup of a redesigned site."""
-    title = html.escape(m.title)
-    if m.layout == "changed":
-        return (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{title}</title></head>'
-                f'<body><main class="movie_end"><header class="movie_header"><h2 class="title">{title}</h2>'
-                f'<span class="rating">{m.netizen_score or ""}</span></header></main></body></html>')
-    year, rest = m.release_date.split(".", 1)
-    spec = (
-        '<dl class="info_spec"><dt class="step1"><em>개요</em></dt><dd><p>'
-        f'<span><a href="/movie/sdb/browsing/bmovie.nhn?genre={m.genre_code}">{GENRES[m.genre_code]}</a></span>'
-        f'<span><a href="/movie/sdb/browsing/bmovie.nhn?nation={m.nation_code}">{NATIONS[m.nation_code]}</a></span>'
-        f"<span>{m.running_time_min}분 </span>"
-        f'<span><a href="/movie/sdb/browsing/bmovie.nhn?open={year}">{year}</a>'
-        f'<a href="/movie/sdb/browsing/bmovie.nhn?open={year}{rest.replace(".", "")}">.{rest}</a> 개봉</span>'
-        '</p></dd><dt class="step2"><em>감독</em></dt><dd><p>'
-        + ", ".join(f'<a href="/movie/bi/pi/basic.nhn?code={i}">{html.escape(d)}</a>' for i, d in enumerate(m.directors))
-        + '</p></dd><dt class="step3"><em>출연</em></dt><dd><p>'
-        + ", ".join(f'<a href="/movie/bi/pi/basic.nhn?code={i}">{html.escape(a)}</a>' for i, a in enumerate(m.actors))
-        + "</p></dd></dl>"
-    )
-    english = html.escape(f"{m.english_title}, {m.year}")
-    return (
-        f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{title} : 네이버 영화</title></head>'
-        f'<body><div id="wrap"><div id="content"><div class="article">'
-        # the hidden wide view repeats the scores with other numbers: a parser must ignore it
-        f'<div class="wide_info_area" id="scoreAreaWide" style="display:none">{_score_area(m, "Wide", 0.37)}</div>'
-        f'<div class="mv_info_area"><div class="mv_info">'
-        f'<h3 class="h_movie"><a href="./basic.nhn?code={m.code}">{title}</a><span class="ico_rating"></span></h3>'
-        f'<strong class="h_movie2" title="{english}">{english}</strong>'
-        f"{_score_area(m, 'Basic')}{spec}</div></div></div></div></div></body></html>"
-    )
-
-
 class FakeNaver:
     """The stand-in service; use as a context manager. Counts every request it answers.
 
     Attributes to change between calls: ``client_id``, ``client_secret``, ``api_enabled``,
     ``daily_quota`` (calls before 429/010), ``api_calls_per_second`` (above it: 429/012),
-    ``robots_txt``; ``inject(kind, status_or_code, times)`` queues errors for the next requests.
+    ``robots_txt``, ``item_fields`` (malformed search items); ``inject(kind, status_or_code, times)`` queues errors for the next requests.
     """
 
     def __init__(
@@ -191,6 +125,7 @@ class FakeNaver:
         self.daily_quota: int | None = None
         self.api_calls_per_second: float | None = None
         self.robots_txt = DEFAULT_ROBOTS
+        self.item_fields: dict[int, dict] = {}  # code -> fields its search item is sent with instead
         self.counts: Counter[str] = Counter()
         self.log: list[tuple[str, str]] = []  # (kind, path and query) of every request
         self.headers_seen: list[dict[str, str]] = []
@@ -290,7 +225,7 @@ class FakeNaver:
         page = hits[int(start) - 1 : int(start) - 1 + int(display)]
         words = _words(params["query"])
         body = {"lastBuildDate": LAST_BUILD_DATE, "total": len(hits), "start": int(start),
-                "display": len(page), "items": [api_item(m, words) for m in page]}
+                "display": len(page), "items": [{**api_item(m, words), **self.item_fields.get(m.code, {})} for m in page]}
         return 200, "application/json; charset=utf-8", json.dumps(body, ensure_ascii=False).encode(), {}
 
     def _page(self, path: str, query: str, injected: str | int | None) -> tuple[int, str, bytes, dict]:

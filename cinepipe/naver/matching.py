@@ -60,6 +60,7 @@ class Candidate:
     year: int | None
     director: str | None = None
     user_rating: float | None = None
+    problems: tuple[str, ...] = ()  # fields the API sent malformed (``api.check_item``): never auto
 
 
 @dataclass
@@ -107,7 +108,7 @@ def title_similarity(a: str | None, b: str | None) -> float:
 
 
 def parse_search_items(answer: dict) -> list[Candidate]:
-    """Candidates from a search API answer (``items[]``), markup removed."""
+    """Candidates from a search API answer (``items[]``, checked by ``api.check_item``), markup removed."""
     out = []
     for item in answer.get("items") or []:
         code = parse_qs(urlsplit(item.get("link", "")).query).get("code", [""])[0]
@@ -125,6 +126,7 @@ def parse_search_items(answer: dict) -> list[Candidate]:
                 year=int(year) if year.isdigit() else None,
                 director="|".join(directors) or None,
                 user_rating=float(rating) if rating and float(rating) > 0 else None,
+                problems=tuple(item.get("problems") or ()),
             )
         )
     return out
@@ -163,6 +165,7 @@ def _shown(cand: Candidate, score: float) -> dict:
         "year": cand.year,
         "director": cand.director,
         "evidence": round(score, 3),
+        **({"problems": list(cand.problems)} if cand.problems else {}),
     }
 
 
@@ -181,7 +184,7 @@ def match_row(query: TitleQuery, candidates: list[Candidate], threshold: float) 
     best, top = scored[0]
     second = scored[1][0] if len(scored) > 1 else 0.0
     confidence = max(0.0, best - max(0.0, RUNNER_UP_MARGIN - (best - second)))
-    if confidence >= threshold:
+    if confidence >= threshold and not top.problems:
         return Match(query.input_row, query.key, AUTO, top.naver_code, round(confidence, 4), shown)
     return Match(query.input_row, query.key, REVIEW, None, round(confidence, 4), shown)
 

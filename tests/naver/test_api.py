@@ -171,3 +171,56 @@ def test_interrupted_run_resumes_without_repeating_finished_calls(service, small
     service.reset_counts()
     search_rows(_client(service, tmp_path), rows)
     assert service.counts["api"] == 0
+
+
+@pytest.mark.parametrize(("fields", "kept", "problem"), [
+    ({}, True, None),
+    ({"pubDate": "", "userRating": "0.00", "subtitle": ""}, True, None),
+    ({"link": "https://movie.naver.com/movie/bin/basic.nhn"}, False, "names no movie code"),
+    ({"link": None}, False, "names no movie code"),
+    ({"title": "<b></b>"}, False, "title"),
+    ({"title": 7}, False, "title"),
+    ({"pubDate": "20O1"}, True, "pubDate '20O1' is malformed"),
+    ({"pubDate": "1492"}, True, "pubDate"),
+    ({"userRating": "73.4"}, True, "userRating '73.4' is malformed"),
+    ({"userRating": "7,34"}, True, "userRating"),
+    ({"director": ["a", "b"]}, True, "director"),
+])
+def test_each_search_item_is_checked_field_by_field(fields, kept, problem):
+    from cinepipe.naver.api import check_item
+
+    item = {"title": "<b>괴물</b>", "link": "https://movie.naver.com/movie/bin/basic.nhn?code=39841",
+            "subtitle": "The Host", "pubDate": "2006", "director": "봉준호|", "actor": "송강호|",
+            "userRating": "8.32", **fields}
+    checked, problems = check_item(item)
+    assert (checked is not None) == kept
+    if problem is None:
+        assert problems == [] and checked == item
+    else:
+        assert len(problems) == 1 and problem in problems[0]
+    if checked is not None and problems:
+        bad = next(k for k in fields if k in problem)
+        assert bad not in checked and checked["problems"] == problems  # the malformed value is never kept
+
+
+def test_malformed_items_are_flagged_not_a_crash_and_never_auto_matched(service, small_catalogue, tmp_path):
+    from cinepipe.naver import matching
+
+    movie = next(m for m in small_catalogue if m.family == "single")
+    gone = next(m for m in small_catalogue if m.family == "single" and m.code != movie.code)
+    service.item_fields[movie.code] = {"userRating": "734", "pubDate": "two thousand"}
+    service.item_fields[gone.code] = {"link": "https://movie.naver.com/"}
+    answers = search_rows(_client(service, tmp_path), [
+        {"input_row": 2, "title": movie.title, "english_title": None},
+        {"input_row": 3, "title": gone.title, "english_title": None},
+    ])
+    first, second = answers
+    item = next(i for i in first["items"] if i["link"].endswith(f"code={movie.code}"))
+    assert "userRating" not in item and "pubDate" not in item and len(item["problems"]) == 2
+    assert any("userRating '734'" in e for e in first["errors"])
+    assert not any(i["link"] == "https://movie.naver.com/" for i in second["items"])
+    assert any("names no movie code" in e for e in second["errors"])
+    query = matching.TitleQuery(2, movie.title, movie.year)
+    found = matching.match_row(query, matching.parse_search_items({"items": first["items"]}), 0.8)
+    assert found.method == matching.REVIEW and found.candidates[0]["naver_code"] == movie.code
+    assert found.candidates[0]["problems"] == item["problems"]

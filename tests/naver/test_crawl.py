@@ -15,11 +15,13 @@ from cinepipe.naver.fake_service import basic_page
 
 def _movie(catalogue, **changes):
     base = next(m for m in catalogue if m.layout == "basic")
-    return replace(base, **changes)
+    return replace(base, **{"page_variant": "real-2022", **changes})
 
 
-def test_parse_reads_every_block_and_ignores_the_wide_duplicates(small_catalogue):
-    m = _movie(small_catalogue, netizen_score=8.56, critic_score=5.5, audience_score=9.07, netizen_votes=3405)
+@pytest.mark.parametrize("variant", ["real-2022", "ico-px"])
+def test_parse_reads_every_block_and_ignores_the_wide_duplicates(small_catalogue, variant):
+    m = _movie(small_catalogue, netizen_score=8.56, critic_score=5.5, audience_score=9.07, netizen_votes=3405,
+               page_variant=variant)
     page = parse_basic_page(basic_page(m), m.code)
     assert (page.title, page.english_title, page.year) == (m.title, m.english_title, m.year)
     # the hidden "...Wide" blocks hold other numbers (+0.37): they must not leak in

@@ -19,7 +19,7 @@ create table if not exists naver_scores (
     source varchar not null,          -- naver or imdb
     list_title varchar not null,      -- the title as the person wrote it
     input_row bigint not null,        -- its line in the list
-    crawl_status varchar,             -- ok, layout-changed, page-missing (naver rows)
+    crawl_status varchar,             -- ok (naver rows; a page not read sends its row to naver_match_review)
     genres varchar,
     nation varchar,
     director varchar,
@@ -36,5 +36,7 @@ create table if not exists naver_match_review (
     candidates varchar not null,      -- JSON: best first, with code, title, year, evidence
     chosen_code bigint,               -- the person's choice; null while waiting or for "none"
     decision varchar,                 -- null (waiting), chosen, none
-    decided_at timestamptz            -- null while waiting
+    decided_at timestamptz,           -- null while waiting
+    reason varchar                    -- why it waits: no certain candidate, or "page <code>: <problem>"
 );
+alter table naver_match_review add column if not exists reason varchar;  -- warehouses made before it

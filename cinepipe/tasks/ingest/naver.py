@@ -22,6 +22,7 @@ from cinepipe.naver.crawl import (
     MoviePage,
     PageNotFound,
     PoliteFetcher,
+    check_unreadable_share,
     parse_basic_page,
 )
 from cinepipe.naver.scores_io import parse_score_list
@@ -89,8 +90,10 @@ def search_naver(staged: str) -> str:
 def crawl_naver_pages(matches: str) -> str:
     """Fetch and parse the basic page of every matched code into ``pages.parquet``.
 
-    A page in a changed layout or gone (404) is recorded with its status, not read as missing
-    scores; robots.txt forbidding the pages stops the step.
+    A page that cannot be read (``layout-changed``, with the reason) or is gone (``page-missing``)
+    is recorded with its status, not read as missing scores; its row goes to the review queue.
+    More unreadable pages than ``naver_max_layout_failures`` allows, or robots.txt forbidding the
+    pages, stops the step.
     """
     settings = get_settings()
     frame = pd.read_parquet(matches)
@@ -106,10 +109,13 @@ def crawl_naver_pages(matches: str) -> str:
             page = parse_basic_page(fetcher.fetch_basic(code), code)
             rows.append({**page.to_dict(), "crawl_status": "ok", "crawl_error": None})
         except LayoutChanged as exc:
-            rows.append({NAVER_CODE: code, "crawl_status": "layout-changed", "crawl_error": str(exc)})
+            rows.append({NAVER_CODE: code, "crawl_status": "layout-changed", "crawl_error": exc.problem})
         except PageNotFound as exc:
-            rows.append({NAVER_CODE: code, "crawl_status": "page-missing", "crawl_error": str(exc)})
+            rows.append({NAVER_CODE: code, "crawl_status": "page-missing", "crawl_error": exc.problem})
     pages = pd.DataFrame(rows, columns=PAGE_COLUMNS)
+    unreadable = pages[pages["crawl_status"] == "layout-changed"]
+    check_unreadable_share(dict(zip(unreadable[NAVER_CODE], unreadable["crawl_error"], strict=True)),
+                           len(codes), settings.naver_max_layout_failures, settings.naver_web_base)
     out = content_dir(Path(matches).parent, "pages", settings.naver_web_base) / "pages.parquet"
     pages.astype({NAVER_CODE: "int64"}).to_parquet(out, index=False)
     (out.parent / "crawl.json").write_text(json.dumps({"calls": fetcher.calls, "cache_hits": fetcher.cache_hits}))
