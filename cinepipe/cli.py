@@ -6,14 +6,16 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cinepipe.errors import CinepipeError
-from cinepipe.settings import configure_prefect, get_settings
+
+if TYPE_CHECKING:
+    from cinepipe.settings import Settings
 
 app = typer.Typer(
     help="cinepipe: movie data and machine-learning pipeline (MovieLens, IMDB, MNIST, Naver).",
@@ -30,6 +32,27 @@ app.add_typer(compare_app, name="compare")
 console = Console()
 err = Console(stderr=True)
 _state = {"debug": False}
+server_app = typer.Typer(help="The home's background Prefect server (one per CINEPIPE_HOME).", no_args_is_help=True)
+app.add_typer(server_app, name="server")
+
+
+def get_settings() -> Settings:
+    """The settings with the home's directories made; imported on first use, so --help never loads them."""
+    from cinepipe.settings import get_settings as load
+
+    settings = load()
+    settings.ensure_dirs()
+    return settings
+
+
+def _use_home_server() -> None:
+    """Point Prefect at the home's server (started on first use) before a command imports a flow."""
+    from cinepipe.ops.server import use_home_server
+    from cinepipe.settings import configure_prefect
+
+    settings = get_settings()
+    configure_prefect(settings, quiet_console=not _state["debug"])
+    use_home_server(settings)
 
 
 class Target(str, Enum):
@@ -49,9 +72,6 @@ def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     _state["debug"] = debug
-    settings = get_settings()
-    settings.ensure_dirs()
-    configure_prefect(settings, quiet_console=not debug)
 
 
 def _print_summary(title: str, summary: dict) -> None:
@@ -67,6 +87,7 @@ def run_movielens(
     quick: Annotated[bool, typer.Option(help="Fewer epochs: for tests and demos.")] = False,
 ) -> None:
     """The whole MovieLens branch: ingest, validate, dedupe, filter, load, train, evaluate, export."""
+    _use_home_server()
     from cinepipe.flows.movielens import movielens_flow
 
     names = [m.strip() for m in models.split(",")] if models else None
@@ -79,6 +100,7 @@ def run_imdb(
     quick: Annotated[bool, typer.Option(help="Fewer reviews and epochs.")] = False,
 ) -> None:
     """The IMDB review-sentiment branch."""
+    _use_home_server()
     from cinepipe.flows.imdb import imdb_flow
 
     _print_summary("imdb done", imdb_flow(source=source, quick=quick))
@@ -91,6 +113,7 @@ def run_mnist(
     quick: Annotated[bool, typer.Option(help="A subset and few epochs.")] = False,
 ) -> None:
     """The MNIST / Fashion-MNIST image branch."""
+    _use_home_server()
     from cinepipe.flows.mnist import mnist_flow
 
     _print_summary("mnist done", mnist_flow(source=source, dataset=dataset.value, quick=quick))
@@ -102,6 +125,7 @@ def run_naver(
     quick: Annotated[bool, typer.Option(help="Fewer folds/epochs in the study.")] = False,
 ) -> None:
     """The Naver branch for a personal score list."""
+    _use_home_server()
     from cinepipe.flows.naver import naver_flow
 
     _print_summary("naver done", naver_flow(scores=str(scores), quick=quick))
@@ -115,6 +139,7 @@ def ingest(
     scores: Annotated[Path | None, typer.Option(help="For naver: the personal score list.")] = None,
 ) -> None:
     """The ingest-to-warehouse part of a branch alone."""
+    _use_home_server()
     if target is Target.naver:
         if scores is None and source is None:
             raise CinepipeError("naver", "no score list given", "Pass --scores FILE.")
@@ -145,6 +170,7 @@ def nightly(
     quick: Annotated[bool | None, typer.Option(help="Fewer epochs (default: on with --sample).")] = None,
 ) -> None:
     """Every branch whose source is configured (or the bundled sample), as one Prefect flow run."""
+    _use_home_server()
     from cinepipe.flows.nightly import nightly_flow
 
     state = nightly_flow(sample=sample, quick=sample if quick is None else quick, return_state=True)
@@ -213,6 +239,7 @@ def ratings_add(
 @app.command("update")
 def update() -> None:
     """Process the ratings inbox now (the incremental flow the event also triggers)."""
+    _use_home_server()
     from cinepipe.flows.incremental import incremental_flow
 
     _print_summary("update done", incremental_flow())
@@ -226,6 +253,7 @@ def backfill(
     force: Annotated[bool, typer.Option("--force", help="Rerun days already done.")] = False,
 ) -> None:
     """The nightly logic for each missing or failed day in the range."""
+    _use_home_server()
     from cinepipe.ops.backfill import run_backfill
 
     _print_summary("backfill", run_backfill(get_settings(), since, until, dry_run=dry_run, force=force))
@@ -249,6 +277,43 @@ def serve(
     serve_all(get_settings(), port=port)
 
 
+@server_app.command("status")
+def server_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Whether the home's Prefect server runs, its UI address, pid, versions and idle time."""
+    from cinepipe.ops.server import server_status as read_status
+
+    info = read_status(get_settings())
+    if as_json:
+        console.print_json(json.dumps(info, default=str))
+    elif not info["running"]:
+        console.print(f"no Prefect server runs for {info['home']}; the next command that runs a flow starts one")
+    elif info.get("starting"):
+        console.print(f"the Prefect server of {info['home']} is starting (pid {info['pid']}); log: {info['log']}")
+    else:
+        health = "healthy" if info["healthy"] else f"stale: {info['stale_reason']}"
+        idle = "" if info["idle_for_s"] is None else f", idle {info['idle_for_s']:.0f}s"
+        console.print(f"Prefect UI: {info['ui_url']}  (API {info['api_url']})")
+        console.print(f"pid {info['pid']}, Prefect {info['prefect_version']}, started {info['started_at']}, {health}"
+                      f"{idle}; stops after {info['idle_s']:.0f}s unused")
+        console.print(f"home: {info['home']}  log: {info['log']}")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the home's Prefect server (the next command that runs a flow starts it again)."""
+    from cinepipe.ops.server import stop_server
+
+    settings = get_settings()
+    stopped = stop_server(settings)
+    if stopped is None:
+        console.print(f"no Prefect server was running for {settings.home_dir}")
+    else:
+        where = f", port {stopped['port']}" if "port" in stopped else ""
+        console.print(f"stopped the Prefect server of {settings.home_dir} (pid {stopped['pid']}{where})")
+
+
 @app.command("sample")
 def sample(
     dest: Annotated[Path | None, typer.Option(help="Where to write (default: CINEPIPE_HOME/sample).")] = None,
@@ -266,6 +331,7 @@ def compare_movielens(
     lecture_filter: Annotated[bool, typer.Option(help="Keep only the movies the lecture kept (ml-100k).")] = False,
 ) -> None:
     """The lecture's recommender table, rerun on random-70-30, our figures beside the lecture's."""
+    _use_home_server()
     from cinepipe.flows.compare import compare_flow
 
     names = [m.strip() for m in models.split(",")] if models else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -109,7 +111,7 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {"dataset": dataset, "sha256": digest, "accepted": good, "quarantined": len(bad_rows),
-            "already_added": False, "inbox_file": str(out), "event": _emit(digest, dataset, good)}
+            "already_added": False, "inbox_file": str(out), "event": _emit(settings, digest, dataset, good)}
 
 
 def _first_bad(bad_rows, n: int = 3) -> str:
@@ -119,13 +121,23 @@ def _first_bad(bad_rows, n: int = 3) -> str:
     return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
-def _emit(digest: str, dataset: str, rows: int) -> str:
-    """Announce the new file; a deployment trigger on this event runs the incremental flow.
+def _emit(settings: Settings, digest: str, dataset: str, rows: int) -> str | None:
+    """Announce the new file to the home's Prefect server, if one runs; returns the event's name or None.
 
-    With a Prefect server (``PREFECT_API_URL``) this is one quick call. In local mode Prefect starts
-    a throwaway API server for it (about 10 s) that records the event in the local Prefect
-    database, where the UI shows it; no trigger runs there, so `cinepipe update` applies the inbox.
+    A deployment trigger on this event runs the incremental flow where `cinepipe serve` deployed it.
+    No server is started for this (it would cost seconds): without one, `cinepipe update` applies the
+    inbox, as it does anyway.
     """
+    from cinepipe.ops.server import running_api_url
+
+    url = running_api_url(settings)
+    if url is None and "prefect" in sys.modules:  # a process already configured for a Prefect API
+        from prefect.settings import PREFECT_API_URL
+
+        url = PREFECT_API_URL.value()
+    if not url:
+        return None
+    os.environ.setdefault("PREFECT_API_URL", url)
     from prefect.events import emit_event
 
     emit_event(

@@ -1,16 +1,20 @@
-"""Everything a user needs on one machine: Prefect server, deployments from prefect.yaml, a worker."""
+"""Everything a user needs on one machine: the home's Prefect server, deployments from prefect.yaml, a worker.
+
+The server is the home's one server (:mod:`cinepipe.ops.server`), the one every command uses, so runs
+from the CLI, the schedule and events all land in the same database and UI. It stays up after serve
+ends until it has been idle for ``server_idle_s``; the worker ends with serve, even when serve is killed.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import requests
-
 from cinepipe.errors import CinepipeError
+from cinepipe.ops import server
 from cinepipe.settings import Settings
 
 LOCAL_POOL = "cinepipe-local"
@@ -48,27 +52,6 @@ def _prefect(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("prefect")), *args]
 
 
-def start_server(settings: Settings, port: int, log_path: Path | None = None, timeout_s: float = 120) -> subprocess.Popen:
-    """Start ``prefect server start`` on 127.0.0.1:port and wait until it answers."""
-    env = server_env(settings, port)
-    log = open(log_path or settings.home_dir / "prefect-server.log", "ab")
-    proc = subprocess.Popen(_prefect("server", "start", "--host", "127.0.0.1", "--port", str(port)),
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=project_dir())
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise CinepipeError("prefect server", f"exited with status {proc.returncode}",
-                                f"See {log.name}; is port {port} in use?")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
-                return proc
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    proc.terminate()
-    raise CinepipeError("prefect server", f"did not answer on port {port} within {timeout_s:.0f}s", f"See {log.name}.")
-
-
 def deploy(settings: Settings, port: int, names: tuple[str, ...] = LOCAL_DEPLOYMENTS) -> None:
     """Create the process work pool and deploy ``names`` from prefect.yaml."""
     env = server_env(settings, port)
@@ -82,31 +65,59 @@ def deploy(settings: Settings, port: int, names: tuple[str, ...] = LOCAL_DEPLOYM
         raise CinepipeError("prefect deploy", done.stdout[-2000:] + done.stderr[-2000:], "Check prefect.yaml.")
 
 
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM it when its parent dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start_worker(settings: Settings, port: int, log_path: Path | None = None) -> subprocess.Popen:
     env = server_env(settings, port)
-    log = open(log_path or settings.home_dir / "prefect-worker.log", "ab")
-    return subprocess.Popen(_prefect("worker", "start", "--pool", LOCAL_POOL, "--type", "process"),
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=project_dir())
+    with open(log_path or settings.home_dir / "prefect-worker.log", "ab") as log:
+        return subprocess.Popen(_prefect("worker", "start", "--pool", LOCAL_POOL, "--type", "process"),
+                                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=project_dir(),
+                                preexec_fn=_die_with_parent)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, systemd, ``docker stop``) ends serve as Ctrl-C does, so the worker stops
+    with it instead of running on unattended."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def serve_all(settings: Settings, port: int = 4200) -> None:
-    """Server, deployments and a worker, in the foreground until Ctrl-C."""
-    print(f"starting the Prefect server on http://127.0.0.1:{port} ...", flush=True)
-    server = start_server(settings, port)
+    """The home's server (started on ``port`` unless it runs already), deployments and a worker,
+    in the foreground until Ctrl-C or SIGTERM."""
+    _stop_on_sigterm()
+    running = server.find_server(settings)
+    if running is None:
+        print(f"starting the home's Prefect server on http://127.0.0.1:{port} ...", flush=True)
+    elif running["port"] != port:
+        print(f"note: the home's Prefect server already runs on port {running['port']}; serving there "
+              f"(`cinepipe server stop` first to move it to {port})", flush=True)
+    port = server.ensure_server(settings, port=port)["port"]
     worker = None
     try:
         deploy(settings, port)
         worker = start_worker(settings, port)
         print(f"Prefect UI: http://127.0.0.1:{port}  (deployments: {', '.join(LOCAL_DEPLOYMENTS)})")
-        print(f"nightly schedule: {settings.nightly_cron} {settings.nightly_timezone}; Ctrl-C stops everything")
+        print(f"nightly schedule: {settings.nightly_cron} {settings.nightly_timezone}; Ctrl-C stops the worker, "
+              f"the server stops after {settings.server_idle_s:.0f}s unused (or `cinepipe server stop`)")
         worker.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        for proc in (worker, server):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()

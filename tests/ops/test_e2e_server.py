@@ -3,7 +3,6 @@ deployment, add ratings, see the event-triggered incremental run, check the ware
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -13,12 +12,6 @@ import duckdb
 import pytest
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _query(db: Path, sql: str, params=None, timeout_s: float = 120):
@@ -34,7 +27,7 @@ def _query(db: Path, sql: str, params=None, timeout_s: float = 120):
 
 
 def test_nightly_then_event_triggered_incremental(tmp_path, monkeypatch):
-    from cinepipe.ops import serve
+    from cinepipe.ops import serve, server
     from cinepipe.settings import get_settings, reset_settings
 
     home = tmp_path / "home"
@@ -44,8 +37,7 @@ def test_nightly_then_event_triggered_incremental(tmp_path, monkeypatch):
     reset_settings()
     settings = get_settings()
     settings.ensure_dirs()
-    port = _free_port()
-    server = serve.start_server(settings, port, log_path=tmp_path / "server.log")
+    port = server.ensure_server(settings)["port"]  # the home's server, as `cinepipe serve` uses it
     worker = None
     try:
         serve.deploy(settings, port, names=("nightly-sample", "incremental"))
@@ -92,10 +84,10 @@ def test_nightly_then_event_triggered_incremental(tmp_path, monkeypatch):
         untouched = [u for u in before if u not in users]
         assert all(after[u] == before[u] for u in untouched), "lists of users without new ratings changed"
     finally:
-        for proc in (worker, server):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        server.stop_server(settings)
