@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cinepipe.columns import ITEM, USER
 from cinepipe.errors import ModelError
 from cinepipe.recsys.baselines import BiasParams, _ScaledModel, fit_biases
 from cinepipe.recsys.data import rating_matrix
@@ -124,3 +125,25 @@ class ItemKNN(_ScaledModel):
             (state["residual_data"], state["residual_indices"], state["residual_indptr"]),
             shape=(self.index.n_users, self.index.n_items),
         )
+
+
+class UserKNN(ItemKNN):
+    """User kNN with baselines: the item model on transposed ratings, so ``index`` lists movies as its
+    users and users as its items. A different neighbourhood (similar raters, not similar movies) for
+    the rating blend; it makes no top-N lists."""
+
+    name = "user_knn"
+    description = ("b_ui + similarity-weighted baseline residuals of u's k nearest raters of i "
+                   "(transposed: index.users are movies, index.items are users).")
+
+    def fit(self, train: pd.DataFrame) -> UserKNN:
+        if self.params.max_items < train[USER].nunique():
+            raise ModelError(self.name, f"{train[USER].nunique()} users exceed user kNN's limit of "
+                             f"{self.params.max_items}", "Use item_knn at this size.")
+        return super().fit(train.rename(columns={USER: ITEM, ITEM: USER}))
+
+    def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        return super().predict(items, users)
+
+    def score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        raise ModelError(self.name, "is a rating model only", "Rank with a ranking model (ease, rank_blend).")

@@ -11,7 +11,7 @@ from cinepipe.recsys.autorec import AutoRec, AutoRecParams
 from cinepipe.recsys.baselines import Biases, GlobalMean, Popularity
 from cinepipe.recsys.blend import Blend, BlendParams
 from cinepipe.recsys.ease import EASE, EASEParams
-from cinepipe.recsys.knn import ItemKNN
+from cinepipe.recsys.knn import ItemKNN, UserKNN
 from cinepipe.recsys.mf import MatrixFactorization, MFParams
 from cinepipe.recsys.persist import SavableModel
 from cinepipe.recsys.rank_blend import QUICK as QUICK_RANK_BLEND
@@ -33,6 +33,7 @@ MODELS: dict[str, Callable[[int, bool], SavableModel]] = {
     "mf": lambda seed, quick: MatrixFactorization(MFParams(seed=seed, **(_QUICK_MF if quick else {}))),
     "i_autorec": lambda seed, quick: _autorec("item", seed, quick),
     "item_knn": lambda seed, quick: ItemKNN(),
+    "user_knn": lambda seed, quick: UserKNN(),
     "u_autorec": lambda seed, quick: _autorec("user", seed, quick),
     "blend": lambda seed, quick: Blend(BlendParams(seed=seed, quick=quick), build_member=build),
     "popularity": lambda seed, quick: Popularity(),
@@ -73,6 +74,8 @@ def too_large(name: str, n_users: int, n_items: int) -> str | None:
     """
     if name == "item_knn" and n_items > ItemKNN().params.max_items:
         return f"{n_items:,} movies exceed item kNN's limit of {ItemKNN().params.max_items:,}"
+    if name == "user_knn" and n_users > UserKNN().params.max_items:
+        return f"{n_users:,} users exceed user kNN's limit of {UserKNN().params.max_items:,}"
     if name == "ease" and n_items > EASEParams().max_items:
         return f"{n_items:,} movies exceed EASE's limit of {EASEParams().max_items:,}"
     if name == "rp3beta" and n_items > RP3Params().max_items:
