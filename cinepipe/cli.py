@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="cinepipe: movie data and machine-learning pipeline (MovieLens, IMDB, MNIST, Naver).",
+    epilog="A first day:\n\n  $ cinepipe nightly --sample\n\n  $ cinepipe recommend --user 1\n\n"
+           "  $ cinepipe ratings add new_ratings.csv && cinepipe update\n\n"
+           "  $ cinepipe backfill --since 2026-12-01 --until 2026-12-07 --dry-run",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -32,6 +37,7 @@ app.add_typer(compare_app, name="compare")
 console = Console()
 err = Console(stderr=True)
 _state = {"debug": False}
+EXIT_REFUSED = 75  # EX_TEMPFAIL: another run holds the warehouse; try again later
 server_app = typer.Typer(help="The home's background Prefect server (one per CINEPIPE_HOME).", no_args_is_help=True)
 app.add_typer(server_app, name="server")
 
@@ -74,69 +80,119 @@ def main_options(
     _state["debug"] = debug
 
 
-def _print_summary(title: str, summary: dict) -> None:
-    console.print(f"[bold green]{title}[/]")
-    console.print_json(json.dumps(summary, default=str))
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON document instead of tables.")]
+
+
+def _flags_without_type() -> None:
+    """typer's rich help labels every flag ``<bool>``; a flag takes no value, so show none."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else shown(self, ctx)
+
+
+_flags_without_type()
+
+
+def _example(*lines: str) -> str:
+    """A command's help epilog: examples to copy."""
+    return "Example:\n\n" + "\n\n".join(f"  $ {line}" for line in lines)
+
+
+def _print_summary(title: str, summary: dict, as_json: bool = False) -> None:
+    """The run's summary: tables for people, or one JSON document with ``--json``."""
+    from cinepipe.terminal import print_summary
+
+    print_summary(title, summary, as_json=as_json, console=console)
+
+
+@contextmanager
+def _cli_run(trigger: str = "cli") -> Iterator[None]:
+    """Around flows started from the command line: their runs tagged ``trigger:<trigger>``, and a
+    line per step as it starts and ends."""
+    from prefect import tags
+
+    from cinepipe.terminal import live_steps
+
+    with tags(f"trigger:{trigger}"), live_steps():
+        yield
 
 
 # ---- run / ingest ------------------------------------------------------------------------------
-@run_app.command("movielens")
+@run_app.command("movielens", epilog=_example(
+    "cinepipe run movielens --source https://files.grouplens.org/datasets/movielens/ml-latest-small.zip",
+    "cinepipe run movielens --source ~/data/ml-100k --models biases,ease --quick"))
 def run_movielens(
     source: Annotated[str, typer.Option(help="URL (https/http/file) or path to a release directory or .zip.")],
     models: Annotated[str | None, typer.Option(help="Comma-separated model names (default: the branch's set).")] = None,
     quick: Annotated[bool, typer.Option(help="Fewer epochs: for tests and demos.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The whole MovieLens branch: ingest, validate, dedupe, filter, load, train, evaluate, export."""
     _use_home_server()
     from cinepipe.flows.movielens import movielens_flow
 
     names = [m.strip() for m in models.split(",")] if models else None
-    _print_summary("movielens done", movielens_flow(source=source, models=names, quick=quick))
+    with _cli_run():
+        result = movielens_flow(source=source, models=names, quick=quick)
+    _print_summary("movielens", result, as_json)
 
 
-@run_app.command("imdb")
+@run_app.command("imdb", epilog=_example("cinepipe run imdb --source ~/data/aclImdb_v1.tar.gz --quick"))
 def run_imdb(
     source: Annotated[str, typer.Option(help="aclImdb_v1.tar.gz (URL or path), a directory/tarball, or imdb.npz.")],
     quick: Annotated[bool, typer.Option(help="Fewer reviews and epochs.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The IMDB review-sentiment branch."""
     _use_home_server()
     from cinepipe.flows.imdb import imdb_flow
 
-    _print_summary("imdb done", imdb_flow(source=source, quick=quick))
+    with _cli_run():
+        result = imdb_flow(source=source, quick=quick)
+    _print_summary("imdb", result, as_json)
 
 
-@run_app.command("mnist")
+@run_app.command("mnist", epilog=_example(
+    "cinepipe run mnist --source /usr/share/datasets/fashion-mnist --dataset fashion-mnist"))
 def run_mnist(
     source: Annotated[str, typer.Option(help="Directory or URL base holding the four IDX files.")],
     dataset: Annotated[MnistDataset, typer.Option(help="Which image set the files are.")] = MnistDataset.mnist,
     quick: Annotated[bool, typer.Option(help="A subset and few epochs.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The MNIST / Fashion-MNIST image branch."""
     _use_home_server()
     from cinepipe.flows.mnist import mnist_flow
 
-    _print_summary("mnist done", mnist_flow(source=source, dataset=dataset.value, quick=quick))
+    with _cli_run():
+        result = mnist_flow(source=source, dataset=dataset.value, quick=quick)
+    _print_summary(dataset.value, result, as_json)
 
 
-@run_app.command("naver")
+@run_app.command("naver", epilog=_example("cinepipe run naver --scores my_scores.csv"))
 def run_naver(
     scores: Annotated[Path, typer.Option(help="Personal score list: CSV/TSV (title,my_score,...) or title::my::netizen::critic:: lines.")],
     quick: Annotated[bool, typer.Option(help="Fewer folds/epochs in the study.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The Naver branch for a personal score list."""
     _use_home_server()
     from cinepipe.flows.naver import naver_flow
 
-    _print_summary("naver done", naver_flow(scores=str(scores), quick=quick))
+    with _cli_run():
+        result = naver_flow(scores=str(scores), quick=quick)
+    _print_summary("naver", result, as_json)
 
 
-@app.command("ingest")
+@app.command("ingest", epilog=_example("cinepipe ingest movielens --source ~/data/ml-100k.zip",
+                                        "cinepipe ingest naver --scores my_scores.csv"))
 def ingest(
     target: Annotated[Target, typer.Argument(help="Which source.")],
     source: Annotated[str | None, typer.Option(help="Where the data is (see `cinepipe run TARGET --help`).")] = None,
     dataset: Annotated[MnistDataset, typer.Option(help="For mnist: which image set.")] = MnistDataset.mnist,
     scores: Annotated[Path | None, typer.Option(help="For naver: the personal score list.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """The ingest-to-warehouse part of a branch alone."""
     _use_home_server()
@@ -145,45 +201,60 @@ def ingest(
             raise CinepipeError("naver", "no score list given", "Pass --scores FILE.")
         from cinepipe.flows.naver import ingest_naver_flow
 
-        _print_summary("naver ingested", ingest_naver_flow(scores=str(scores or source)))
+        with _cli_run():
+            result = ingest_naver_flow(scores=str(scores or source))
+        _print_summary("naver ingested", result, as_json)
         return
     if source is None:
         raise CinepipeError(target.value, "no source given", "Pass --source URL_OR_PATH.")
-    if target is Target.movielens:
-        from cinepipe.flows.movielens import ingest_movielens_flow
+    with _cli_run():
+        if target is Target.movielens:
+            from cinepipe.flows.movielens import ingest_movielens_flow
 
-        _print_summary("movielens ingested", ingest_movielens_flow(source=source))
-    elif target is Target.imdb:
-        from cinepipe.flows.imdb import ingest_imdb_flow
+            result = ingest_movielens_flow(source=source)
+        elif target is Target.imdb:
+            from cinepipe.flows.imdb import ingest_imdb_flow
 
-        _print_summary("imdb ingested", ingest_imdb_flow(source=source))
-    else:
-        from cinepipe.flows.mnist import ingest_mnist_flow
+            result = ingest_imdb_flow(source=source)
+        else:
+            from cinepipe.flows.mnist import ingest_mnist_flow
 
-        _print_summary("mnist ingested", ingest_mnist_flow(source=source, dataset=dataset.value))
+            result = ingest_mnist_flow(source=source, dataset=dataset.value)
+    _print_summary(f"{target.value} ingested", result, as_json)
 
 
 # ---- nightly, operations -------------------------------------------------------------------------
-@app.command("nightly")
+@app.command("nightly", epilog=_example("cinepipe nightly --sample", "CINEPIPE_MOVIELENS_SOURCE=~/data/ml-100k.zip cinepipe nightly --json"))
 def nightly(
     sample: Annotated[bool, typer.Option("--sample", help="Run on the bundled sample (generated if missing).")] = False,
     quick: Annotated[bool | None, typer.Option(help="Fewer epochs (default: on with --sample).")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Every branch whose source is configured (or the bundled sample), as one Prefect flow run."""
     _use_home_server()
     from cinepipe.flows.nightly import nightly_flow
 
-    state = nightly_flow(sample=sample, quick=sample if quick is None else quick, return_state=True)
+    with _cli_run():
+        state = nightly_flow(sample=sample, quick=sample if quick is None else quick, return_state=True)
+    if state.is_cancelled():  # refused: another run holds the warehouse; nothing was changed
+        err.print(f"[yellow]nightly not run[/] {state.message}", soft_wrap=True, highlight=False)
+        raise typer.Exit(EXIT_REFUSED)
     if state.is_completed():
-        _print_summary("nightly done", state.result())
-        _print_locations()
+        summary = state.result()
+        _print_summary(f"nightly {summary.get('day', '')}", summary, as_json)
+        if not as_json:
+            _print_locations()
+        if not summary.get("configured", True):
+            raise CinepipeError("nightly", "nothing ran: no branch is configured",
+                                "Set CINEPIPE_MOVIELENS_SOURCE (or another CINEPIPE_*_SOURCE), or pass --sample.")
         return
     from cinepipe.ops.status import last_run_summary
 
     summary = last_run_summary(get_settings(), "nightly")
     if summary:
-        _print_summary("nightly finished with failures", summary)
-        _print_locations()
+        _print_summary(f"nightly {summary.get('day', '')}: failures", summary, as_json)
+        if not as_json:
+            _print_locations()
     state.result()  # raises the run's error, which main() prints in one line
 
 
@@ -205,7 +276,7 @@ def _print_locations() -> None:
         )
 
 
-@app.command("recommend")
+@app.command("recommend", epilog=_example("cinepipe recommend --user 1", "cinepipe recommend --user 42 --n 20 --dataset ml-100k"))
 def recommend(
     user: Annotated[int, typer.Option(help="User id.")],
     n: Annotated[int, typer.Option(help="How many movies.")] = 10,
@@ -225,41 +296,48 @@ def recommend(
         console.print("[yellow]cold start: this user has few ratings, so this is a popularity list[/]")
 
 
-@ratings_app.command("add")
+@ratings_app.command("add", epilog=_example("cinepipe ratings add new_ratings.csv --dataset ml-sample",
+                                              "cinepipe update"))
 def ratings_add(
     file: Annotated[Path, typer.Argument(help="CSV user_id,movie_id,rating,timestamp, or ml-100k u.data lines.")],
     dataset: Annotated[str | None, typer.Option(help="Dataset the ratings belong to (default: the only/latest one).")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate new ratings, put them in the inbox and emit an event (the same file twice: no-op)."""
     from cinepipe.ops.inbox import add_ratings
 
-    _print_summary("ratings added", add_ratings(get_settings(), file, dataset))
+    _print_summary("ratings added", add_ratings(get_settings(), file, dataset), as_json)
 
 
-@app.command("update")
-def update() -> None:
+@app.command("update", epilog=_example("cinepipe ratings add new_ratings.csv && cinepipe update"))
+def update(as_json: JsonOption = False) -> None:
     """Process the ratings inbox now (the incremental flow the event also triggers)."""
     _use_home_server()
     from cinepipe.flows.incremental import incremental_flow
 
-    _print_summary("update done", incremental_flow())
+    with _cli_run():
+        result = incremental_flow()
+    _print_summary("update", result, as_json)
 
 
-@app.command("backfill")
+@app.command("backfill", epilog=_example("cinepipe backfill --since 2026-12-01 --until 2026-12-07 --dry-run"))
 def backfill(
     since: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")],
     until: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (inclusive).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would run, run nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Rerun days already done.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The nightly logic for each missing or failed day in the range."""
     _use_home_server()
     from cinepipe.ops.backfill import run_backfill
 
-    _print_summary("backfill", run_backfill(get_settings(), since, until, dry_run=dry_run, force=force))
+    with _cli_run("backfill"):
+        result = run_backfill(get_settings(), since, until, dry_run=dry_run, force=force)
+    _print_summary(f"backfill {since} .. {until}", result, as_json)
 
 
-@app.command("status")
+@app.command("status", epilog=_example("cinepipe status"))
 def status() -> None:
     """The last runs, table counts and latest metrics."""
     from cinepipe.ops.status import render_status
@@ -267,7 +345,7 @@ def status() -> None:
     render_status(get_settings(), console)
 
 
-@app.command("serve")
+@app.command("serve", epilog=_example("cinepipe serve --port 4200   # then open http://127.0.0.1:4200"))
 def serve(
     port: Annotated[int, typer.Option(help="Port of the Prefect server.")] = 4200,
 ) -> None:
@@ -314,28 +392,32 @@ def server_stop() -> None:
         console.print(f"stopped the Prefect server of {settings.home_dir} (pid {stopped['pid']}{where})")
 
 
-@app.command("sample")
+@app.command("sample", epilog=_example("cinepipe sample --dest /tmp/cinepipe-sample"))
 def sample(
     dest: Annotated[Path | None, typer.Option(help="Where to write (default: CINEPIPE_HOME/sample).")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Generate the bundled sample of every source format."""
     from cinepipe.sample import write_sample
 
-    _print_summary("sample written", write_sample(dest or get_settings().sample_dir))
+    _print_summary("sample written", write_sample(dest or get_settings().sample_dir), as_json)
 
 
-@compare_app.command("movielens")
+@compare_app.command("movielens", epilog=_example("cinepipe compare movielens --source ~/data/ml-100k.zip --lecture-filter"))
 def compare_movielens(
     source: Annotated[str, typer.Option(help="A MovieLens release (URL, directory or .zip).")],
     models: Annotated[str | None, typer.Option(help="Comma-separated method names (default: all).")] = None,
     lecture_filter: Annotated[bool, typer.Option(help="Keep only the movies the lecture kept (ml-100k).")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The lecture's recommender table, rerun on random-70-30, our figures beside the lecture's."""
     _use_home_server()
     from cinepipe.flows.compare import compare_flow
 
     names = [m.strip() for m in models.split(",")] if models else None
-    _print_summary("comparison done", compare_flow(source=source, models=names, lecture_filter=lecture_filter))
+    with _cli_run():
+        result = compare_flow(source=source, models=names, lecture_filter=lecture_filter)
+    _print_summary("comparison", result, as_json)
 
 
 def main() -> None:

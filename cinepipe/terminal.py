@@ -105,6 +105,8 @@ class StepLines(logging.Handler):
             elapsed = _seconds(time.monotonic() - started if started is not None else None)
             mark, color = ("[green]✔[/]", "green") if state.startswith("Completed") else (
                 ("[yellow]■[/]", "yellow") if state.startswith("Cancelled") else ("[red]✖[/]", "red"))
+            if color != "red":  # the reason of a refusal is the command's own last line
+                state = state.split("(", 1)[0]
             self._print(mark, f"[bold]{name}[/]  [dim]{elapsed}[/]  [{color}]{escape(_one_line(state))}[/]")
         elif message.startswith(_ENGINE_NOISE) or record.levelno < logging.INFO:
             return
@@ -126,23 +128,26 @@ def live_steps(console: Console = steps_console) -> Iterator[StepLines]:
     import prefect  # noqa: F401 - sets up Prefect's logging, which this adds to
 
     handler = StepLines(console)
-    task_logger, flow_logger = logging.getLogger(TASK_LOGGER), logging.getLogger(FLOW_LOGGER)
-    # "Executing task" is a DEBUG line: let it reach this handler, not the API's log store
-    lifted = [h for h in task_logger.handlers if h.level < logging.INFO]
-    for h in lifted:
-        h.setLevel(logging.INFO)
-    old_level = task_logger.level
-    task_logger.setLevel(logging.DEBUG)
-    task_logger.addHandler(handler)
-    flow_logger.addHandler(handler)
+    # this handler needs "Executing task" (DEBUG) and the INFO lines whatever PREFECT_LOGGING_LEVEL
+    # says; the loggers' other handlers (the API's log store) keep getting only what they got before
+    saved = []
+    for name, level in ((TASK_LOGGER, logging.DEBUG), (FLOW_LOGGER, logging.INFO)):
+        logger = logging.getLogger(name)
+        before = logger.getEffectiveLevel()
+        others = [(h, h.level) for h in logger.handlers]
+        for h, h_level in others:
+            h.setLevel(max(h_level, before))
+        saved.append((logger, logger.level, others))
+        logger.setLevel(min(level, before))
+        logger.addHandler(handler)
     try:
         yield handler
     finally:
-        task_logger.removeHandler(handler)
-        flow_logger.removeHandler(handler)
-        task_logger.setLevel(old_level)
-        for h in lifted:
-            h.setLevel(logging.NOTSET)
+        for logger, level, others in saved:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            for h, h_level in others:
+                h.setLevel(h_level)
 
 
 # ---- the summary at the end ---------------------------------------------------------------------

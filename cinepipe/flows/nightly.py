@@ -53,8 +53,7 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
     with ExitStack() as held:
         try:
             held.enter_context(run_lock(settings, "pipeline"))
-        except RunInProgress as exc:
-            logger.warning("refused: %s", exc.problem)
+        except RunInProgress as exc:  # the state's message is the one line of reason the UI shows
             return Cancelled(message=f"refused: {exc.problem}. {exc.action}")
         run_id = runtime.start_run("nightly", partition)
         results: dict[str, dict] = {}
