@@ -8,12 +8,13 @@ from pathlib import Path
 import joblib
 import numpy as np
 from prefect import task
-from prefect.artifacts import create_image_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 
 from cinepipe import warehouse
+from cinepipe.artifacts import artifact_key, publish_image
 from cinepipe.mnist import plots
 from cinepipe.settings import get_settings
-from cinepipe.tasks.train.mnist import artifact_key, load_split
+from cinepipe.tasks.train.mnist import load_split
 
 PROTOCOL = "official-test"
 
@@ -43,8 +44,8 @@ def evaluate_mnist(trained: list[dict], staged: dict, run_id: str) -> dict:
         (out / "confusion.json").write_text(json.dumps(matrix.tolist()))
         png = plots.plot_confusion(matrix, plots.class_names(dataset), out / "confusion.png",
                                    f"{dataset} {model['model']}: test confusion matrix")
-        create_image_artifact(png.as_uri(), key=artifact_key("mnist", dataset, model["model"], "confusion"),
-                              description=f"{dataset} {model['model']}: confusion matrix on the test split")
+        publish_image(png, key=artifact_key("mnist", dataset, model["model"], "confusion"),
+                      description=f"{dataset} {model['model']}: confusion matrix on the test split")
         row = {"target": "mnist", "dataset": dataset, "model": model["model"], "protocol": PROTOCOL,
                "metric": "accuracy", "value": accuracy(predicted, labels), "n_train": model["n_train"],
                "n_test": len(labels)}

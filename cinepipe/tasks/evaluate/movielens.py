@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
 from cinepipe import warehouse
+from cinepipe.artifacts import publish_image
+from cinepipe.movielens import plots
 from cinepipe.movielens.snapshot import read_ratings, read_u1
 from cinepipe.recsys.evaluate import run_protocol
 from cinepipe.recsys.splits import ML100K_U1
@@ -56,7 +59,28 @@ def record_movielens_metrics(results: list[list[dict]], dataset: str) -> list[di
                       "previous_run": None if prev is None else round(prev, 4)})
     create_table_artifact(table, key=f"metrics-movielens-{slug(dataset)}",
                           description=f"movielens[{dataset}] evaluation vs baselines and the previous run. {LECTURE_NOTE}")
+    _publish_plots(settings, dataset, rows, previous)
     return rows
+
+
+def _publish_plots(settings, dataset: str, rows: list[dict], previous: dict) -> None:
+    """This run against the baselines and the previous run, and each model's figure over the runs."""
+    out = settings.artifacts_dir / "movielens" / dataset / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    before = pd.DataFrame([{"model": m, "protocol": p, "metric": k, "value": v} for (m, p, k), v in previous.items()],
+                          columns=["model", "protocol", "metric", "value"])
+    png = plots.metrics_vs_baselines(pd.DataFrame(rows), before, out / "metrics_vs_baselines.png",
+                                     f"movielens[{dataset}]: this run against the baselines (x: previous run)")
+    if png:
+        publish_image(png, f"movielens-{dataset}-metrics-vs-baselines",
+                      f"movielens[{dataset}]: headline metric per model; grey bar and dashed line: the baseline")
+    with warehouse.connect(settings, read_only=True) as con:
+        history = con.execute(
+            "select model, protocol, metric, value, min(created_at) over (partition by run_id) as created_at"
+            " from eval_metrics where target = 'movielens' and dataset = ?", [dataset]).df()
+    png = plots.metrics_over_runs(history, out / "metrics_over_runs.png", f"movielens[{dataset}]: over runs")
+    if png:
+        publish_image(png, f"movielens-{dataset}-metrics-over-runs", f"movielens[{dataset}]: headline metric per run")
 
 
 def _previous(settings, dataset: str, run_id: str) -> dict[tuple[str, str, str], float]:

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 from prefect import task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact
 
 from cinepipe import warehouse
+from cinepipe.artifacts import publish_image
+from cinepipe.movielens import plots
 from cinepipe.movielens.export import (
     example_markdown,
     export_files,
@@ -20,6 +22,7 @@ from cinepipe.movielens.export import (
     user_parts,
     write_lists,
 )
+from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.persist import load_model
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import STAGED, content_dir, slug, step_key
@@ -72,9 +75,21 @@ def export_recommendations(trained: dict, snapshot: dict, top_n: int, cold_start
     lists = pd.concat([pd.read_parquet(Path(p)) for p in parts], ignore_index=True)
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=trained["key"])
     remember_model(trained)
-    create_markdown_artifact(example_markdown(lists, dataset), key=f"recommendations-{slug(dataset)}",
+    files = f"\n\nEvery user's list: `{result['csv']}` (CSV) and `{result['parquet']}` (Parquet)."
+    create_markdown_artifact(example_markdown(lists, dataset) + files, key=f"recommendations-{slug(dataset)}",
                              description="Example recommendation lists")
-    create_link_artifact(f"file://{result['csv']}", link_text=f"recommendations for {dataset} (CSV)",
-                         key=f"recommendations-file-{slug(dataset)}")
+    _publish_plots(settings, lists, snapshot, dataset)
     return {"skipped": False, **result}
 
+
+def _publish_plots(settings, lists: pd.DataFrame, snapshot: dict, dataset: str) -> None:
+    """The ratings the lists were made from, and how much of the catalogue the lists use."""
+    out = settings.artifacts_dir / "movielens" / dataset / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    ratings = read_ratings(snapshot)
+    png = plots.rating_distribution(ratings, out / "rating_distribution.png", f"movielens[{dataset}]: ratings")
+    publish_image(png, f"movielens-{dataset}-rating-distribution",
+                  f"movielens[{dataset}]: rating values, ratings per user and per movie")
+    png = plots.list_coverage(lists, ratings, out / "list_coverage.png", f"movielens[{dataset}]: the exported lists")
+    publish_image(png, f"movielens-{dataset}-list-coverage",
+                  f"movielens[{dataset}]: catalogue coverage and popularity of the recommended movies")

@@ -86,6 +86,7 @@ def stage_mnist(fetched: dict) -> dict:
     table = pa.concat_tables(tables)
     _check_rows(table, fetched["source"])
     pq.write_table(table, out / STAGED_FILE)
+    _publish_validation(fetched, counts, duplicates)
     return {"dir": str(out), "key": key, "dataset": dataset, "counts": counts,
             "duplicates": duplicates}
 
@@ -100,6 +101,24 @@ def _check_rows(table: pa.Table, source: str) -> None:
     if len(result.bad):
         raise ValidationFailed(source, f"{len(result.bad)} images fail {SUITE}: {result.failures}",
                                "The files are corrupt or not an MNIST-style release.")
+
+
+def _publish_validation(fetched: dict, counts: dict, duplicates: dict) -> None:
+    """The checks the images passed (a failing one stops the run before this), as a UI report."""
+    from cinepipe.artifacts import publish_markdown, suite_results, validation_markdown
+    from cinepipe.validation import load_suite
+
+    dataset = fetched["dataset"]
+    facts = [
+        "images: " + ", ".join(f"{split} {n:,}" for split, n in counts.items()),
+        "duplicate images (same pixels): " + ", ".join(f"{split} {n:,}" for split, n in duplicates.items()),
+        "IDX files: magic numbers, sizes (28x28), label range and class coverage checked on the bytes",
+        "checksums against the published ones: "
+        + ", ".join(f"{stem} {status}" for stem, status in fetched.get("checksums", {}).items()),
+    ]
+    report = validation_markdown(f"Validation of mnist[{dataset}]", facts, {},
+                                 {TABLE: suite_results(load_suite(SUITE), {})})
+    publish_markdown(report, key=f"validation-mnist-{dataset}", description="Validation results")
 
 
 @task(name="load-mnist", task_run_name="load-mnist[{staged[dataset]}]")

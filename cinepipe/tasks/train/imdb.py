@@ -14,9 +14,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 from prefect import task
-from prefect.artifacts import create_image_artifact
 from scipy import sparse
 
+from cinepipe.artifacts import publish_image
 from cinepipe.imdb import plots
 from cinepipe.imdb.baselines import LINEAR_SPECS, tune_and_fit
 from cinepipe.settings import get_settings
@@ -36,8 +36,7 @@ def _save_run(out: Path, model: str, history: dict, config: dict, figures: dict)
         png = out / f"{name}.png"
         fig.savefig(png, dpi=90)
         plots.close(fig)
-        create_image_artifact(png.as_uri(), key=f"imdb-{model}-{name}".replace("_", "-"),
-                              description=f"imdb {model}: {name}")
+        publish_image(png, key=f"imdb-{model}-{name}", description=f"imdb {model}: {name}")
 
 
 @task(name="train-imdb-keras", task_run_name="train-imdb[{model}]", cache_policy=CACHED_ACROSS_RUNS)

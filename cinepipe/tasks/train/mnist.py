@@ -8,15 +8,14 @@ loss/accuracy curves (PNG, also a Prefect artifact).
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pyarrow.parquet as pq
 from prefect import task
-from prefect.artifacts import create_image_artifact
 
+from cinepipe.artifacts import artifact_key, publish_image
 from cinepipe.mnist import plots, store
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import CACHED_ACROSS_RUNS
@@ -29,11 +28,6 @@ def model_dir(dataset: str, model: str, run_id: str) -> Path:
     path = get_settings().artifacts_dir / "mnist" / dataset / model / run_id
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def artifact_key(*parts: str) -> str:
-    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
-    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
 
 
 def load_split(staged: dict, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -67,8 +61,8 @@ def train_mnist_cnn(staged: dict, quick: bool, seed: int, run_id: str) -> dict:
         {"kind": "keras", "config": config.to_dict(), "staged": staged["key"], "n_train": len(labels),
          "train_seconds": round(trained.train_seconds, 1)}, indent=1))
     curves = plots.plot_history(trained.history, out / "curves.png", f"{dataset} CNN: loss and accuracy")
-    create_image_artifact(curves.as_uri(), key=artifact_key("mnist", dataset, "cnn-curves"),
-                          description=f"{dataset} CNN: loss and accuracy per epoch")
+    publish_image(curves, key=artifact_key("mnist", dataset, "cnn-curves"),
+                  description=f"{dataset} CNN: loss and accuracy per epoch")
     return {"model": "cnn", "kind": "keras", "dir": str(out), "n_train": len(labels),
             "epochs": config.epochs, "train_seconds": round(trained.train_seconds, 1)}
 

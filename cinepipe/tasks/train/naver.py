@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import pandas as pd
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
 
 from cinepipe import warehouse
+from cinepipe.artifacts import publish_images, publish_markdown
 from cinepipe.errors import ModelError
 from cinepipe.naver.study import (
     PROTOCOL,
@@ -22,7 +21,6 @@ from cinepipe.naver.study import (
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import TRAINED, content_dir
 
-log = logging.getLogger(__name__)
 
 TARGET = "naver"
 DATASET = "naver"
@@ -75,10 +73,8 @@ def record_study(study: str) -> dict:
     rows = [{"target": TARGET, "dataset": DATASET, "protocol": PROTOCOL, **r} for r in report["metrics"]]
     settings = get_settings()
     warehouse.record_metrics(settings, rows, run_id=warehouse.new_run_id())
-    try:
-        create_markdown_artifact(key="naver-study", markdown=_markdown(report), description="Naver study")
-    except Exception as exc:  # noqa: BLE001 - no Prefect run context (a plain call): the report is on disk
-        log.debug("no Prefect artifact for the Naver study: %s", exc)
+    publish_markdown(_markdown(report), key="naver-study", description="Naver study")
+    publish_images(report["figures"], "naver-study", "Naver study")
     by_model: dict[str, dict[str, float]] = {}
     for r in report["metrics"]:
         by_model.setdefault(r["model"], {})[r["metric"]] = round(r["value"], 4)

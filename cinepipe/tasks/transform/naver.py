@@ -129,8 +129,10 @@ def assemble_scores(staged: str, matches: str, pages: str, imdb: str) -> dict:
 @task(name="validate-naver", task_run_name="validate-naver", cache_policy=CACHED)
 def validate_scores(scores: str) -> dict:
     """Great Expectations over ``naver_scores`` (schemas/naver_scores.json); fails on any miss."""
-    result = gx_validate(pd.read_parquet(scores), "naver_scores")
+    frame = pd.read_parquet(scores)
+    result = gx_validate(frame, "naver_scores")
     summary = summarise_gx(result)
+    _publish_validation(result, len(frame), summary)
     failed = [s for s in summary if not s["success"]]
     if failed:
         raise ValidationFailed(
@@ -139,6 +141,17 @@ def validate_scores(scores: str) -> dict:
             "This is a bug in the Naver branch; please report it with the score list.",
         )
     return {"expectations": len(summary), "failed": 0}
+
+
+def _publish_validation(result: dict, n_rows: int, summary: list[dict]) -> None:
+    from cinepipe.artifacts import publish_markdown, validation_markdown
+
+    passed = sum(s["success"] for s in summary)
+    facts = [f"matched movies checked: {n_rows:,}", f"expectations passed: {passed} of {len(summary)}",
+             "rows with an unreadable score or page are quarantined when loaded (see the quarantine table)"]
+    publish_markdown(validation_markdown("Validation of naver_scores", facts, {},
+                                         {"naver_scores": result.get("results", [])}),
+                     key="validation-naver", description="Validation results")
 
 
 @task(name="load-naver", task_run_name="load-naver")

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
 
+from cinepipe.artifacts import publish_markdown, validation_markdown
 from cinepipe.errors import ValidationFailed
 from cinepipe.imdb.checks import check_reviews, gx_report
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import STAGED, content_dir, step_key
-from cinepipe.validation import summarise_gx
 
 
 @task(name="validate-imdb", task_run_name="validate-imdb", cache_policy=STAGED)
@@ -51,23 +50,12 @@ def validate_imdb(read: dict, max_bad_fraction: float, gx_max_rows: int) -> dict
 
 
 def _publish(summary: dict, report: dict, dataset: str) -> None:
-    lines = [
-        f"## Validation of imdb[{dataset}]",
-        "",
-        (f"- reviews read: {summary['rows_in']:,}; valid after dedup: {summary['rows_valid']:,}; "
-         f"quarantined: {summary['rows_quarantined']:,}"),
-        f"- duplicate texts dropped per split: {summary['duplicate_texts_dropped'] or 'none'}",
-        f"- Great Expectations on the valid rows: {'passed' if summary['gx_success'] else 'FAILED'}",
-        "",
-        "| check | rows failed |",
-        "|---|---:|",
-        *[f"| {reason} | {n:,} |" for reason, n in sorted(summary["failures"].items())],
-        "",
-        "| rows | expectation | success | unexpected |",
-        "|---|---|---|---:|",
+    facts = [
+        f"reviews read: {summary['rows_in']:,}; valid after dedup: {summary['rows_valid']:,}; "
+        f"quarantined: {summary['rows_quarantined']:,}",
+        f"duplicate texts dropped per split: {summary['duplicate_texts_dropped'] or 'none'}",
+        f"Great Expectations on the valid rows: {'passed' if summary['gx_success'] else 'FAILED'}",
     ]
-    for part, result in report.items():
-        for row in summarise_gx(result):
-            lines.append(f"| {part} | {row['expectation']} {row['kwargs']} | {row['success']} | {row['unexpected']} |")
-    create_markdown_artifact("\n".join(lines), key=f"validation-imdb-{dataset.lower().replace('_', '-')}",
-                             description="Validation results")
+    tables = {f"imdb_reviews ({part})": result.get("results", []) for part, result in report.items()}
+    publish_markdown(validation_markdown(f"Validation of imdb[{dataset}]", facts, summary["failures"], tables),
+                     key=f"validation-imdb-{dataset}", description="Validation results")

@@ -7,13 +7,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
 
+from cinepipe.artifacts import publish_markdown, validation_markdown
 from cinepipe.movielens import source as ml_source
 from cinepipe.movielens import stage
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import STAGED, slug, step_key
-from cinepipe.validation import summarise_gx
+from cinepipe.tasks._common import STAGED, step_key
 
 
 def _layout(release: dict) -> ml_source.Layout:
@@ -45,23 +44,12 @@ def report_movielens(validated: dict, release: dict) -> dict:
 
 def _publish(summary: dict, report: Path, dataset: str, success: bool) -> None:
     gx = json.loads(report.read_text())
-    lines = [
-        f"## Validation of movielens[{dataset}]",
-        "",
-        f"- ratings checked (SQL, every row): {summary['rows_in']:,}; valid: {summary['rows_valid']:,}; "
+    facts = [
+        f"ratings checked (SQL, every row): {summary['rows_in']:,}; valid: {summary['rows_valid']:,}; "
         f"quarantined: {summary['rows_quarantined']:,} ({summary['bad_fraction']:.3%})",
-        f"- Great Expectations suite on {gx['_meta']['ratings_rows_profiled']:,} valid rows: "
-        f"{'passed' if success else 'FAILED'} (report: `{report}`)",
-        "",
-        "| check | rows failed |",
-        "|---|---:|",
-        *[f"| {reason} | {n:,} |" for reason, n in sorted(summary["failures"].items())],
-        "",
-        "| suite | expectation | success | unexpected |",
-        "|---|---|---|---:|",
+        f"Great Expectations on {gx['_meta']['ratings_rows_profiled']:,} valid rows: "
+        f"{'passed' if success else 'FAILED'} (full report: `{report}`)",
     ]
-    for suite in ("movielens_ratings", "movielens_movies"):
-        for row in summarise_gx(gx.get(suite, {})):
-            lines.append(f"| {suite} | {row['expectation']} {row['kwargs']} | {row['success']} | {row['unexpected']} |")
-    create_markdown_artifact("\n".join(lines), key=f"validation-movielens-{slug(dataset)}",
-                             description="Validation results")
+    tables = {suite: gx.get(suite, {}).get("results", []) for suite in ("movielens_ratings", "movielens_movies")}
+    publish_markdown(validation_markdown(f"Validation of movielens[{dataset}]", facts, summary["failures"], tables),
+                     key=f"validation-movielens-{dataset}", description="Validation results")

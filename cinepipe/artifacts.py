@@ -1,0 +1,122 @@
+"""What a run shows in the Prefect UI, in a form that opens there.
+
+A page served over http cannot load ``file://`` links, so images travel inside the artifact as
+``data:image/png;base64,...`` URIs (the UI renders an image artifact as ``<img src=...>``), tables
+inline as markdown, and file paths as text. Validation reports share one narrow layout that fits
+the UI's width: one row per expectation, a short rule instead of the raw kwargs.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def data_uri(png: Path | str) -> str:
+    """The file as a ``data:`` URI the browser shows without another request."""
+    path = Path(png)
+    kind = "jpeg" if path.suffix.lower() in (".jpg", ".jpeg") else "png"
+    return f"data:image/{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def artifact_key(*parts: str) -> str:
+    """A Prefect artifact key (lowercase letters, digits and dashes) from free text."""
+    text = "-".join(str(p) for p in parts if p)
+    return "-".join(filter(None, "".join(ch if ch.isalnum() else "-" for ch in text.lower()).split("-")))
+
+
+def publish_image(png: Path | str, key: str, description: str) -> None:
+    """One image artifact, embedded; a plain call outside a Prefect run publishes nothing."""
+    from prefect.artifacts import create_image_artifact
+
+    try:
+        create_image_artifact(data_uri(png), key=artifact_key(key), description=description)
+    except Exception as exc:  # noqa: BLE001 - no run context, or the API is gone: the file is on disk
+        log.debug("image %s not published: %s", png, exc)
+
+
+def publish_images(pngs: Iterable[Path | str], key_prefix: str, description: str) -> None:
+    for png in pngs:
+        publish_image(png, f"{key_prefix}-{Path(png).stem}", f"{description}: {Path(png).stem.replace('_', ' ')}")
+
+
+def publish_markdown(markdown: str, key: str, description: str) -> None:
+    from prefect.artifacts import create_markdown_artifact
+
+    try:
+        create_markdown_artifact(markdown, key=artifact_key(key), description=description)
+    except Exception as exc:  # noqa: BLE001 - as publish_image
+        log.debug("markdown %s not published: %s", key, exc)
+
+
+# ---- validation reports -----------------------------------------------------------------------
+def _rule(kwargs: dict[str, Any]) -> str:
+    """An expectation's parameters in a few words (the full kwargs stay in the JSON report)."""
+    if "min_value" in kwargs or "max_value" in kwargs:
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        if low is not None and high is not None:
+            return f"= {low}" if low == high else f"{low} … {high}"
+        return f"≥ {low}" if low is not None else f"≤ {high}"
+    if "value_set" in kwargs:
+        values = kwargs["value_set"]
+        if isinstance(values, list) and len(values) <= 5:
+            return "in {" + ", ".join(str(v) for v in values) + "}"
+        return f"in a set of {len(values)}" if isinstance(values, list) else "in a set"
+    if "regex" in kwargs:
+        regex = str(kwargs["regex"])
+        return f"matches {regex[:24]}{'…' if len(regex) > 24 else ''}"
+    if "type_" in kwargs:
+        return f"type {kwargs['type_']}"
+    if "column_list" in kwargs:
+        return "unique together"
+    return ""
+
+
+def expectation_rows(results: Iterable[dict]) -> list[tuple[str, str, str, str]]:
+    """(check, column, rule, result) per expectation of a GX result or a suite's list."""
+    rows = []
+    for r in results:
+        cfg = r.get("expectation_config", r)
+        kwargs = cfg.get("kwargs", {})
+        column = kwargs.get("column") or ", ".join(kwargs.get("column_list", [])) or "(table)"
+        check = str(cfg.get("type", "")).removeprefix("expect_").replace("column_values_to_", "").replace("_", " ")
+        if "success" in r:
+            unexpected = (r.get("result") or {}).get("unexpected_count")
+            result = "✓" if r["success"] else f"✗ {unexpected:,} rows" if unexpected else "✗"
+        else:
+            result = r.get("outcome", "")
+        rows.append((check, str(column), _rule(kwargs), result))
+    return rows
+
+
+def validation_markdown(title: str, facts: list[str], failures: dict[str, int],
+                        tables: dict[str, Iterable[dict]]) -> str:
+    """A validation report: the facts, the row checks that failed, then one narrow table per table."""
+    lines = [f"## {title}", "", *[f"- {fact}" for fact in facts], ""]
+    if failures:
+        lines += ["| row check | rows failed |", "|---|---:|",
+                  *[f"| {reason} | {n:,} |" for reason, n in sorted(failures.items())], ""]
+    else:
+        lines += ["Every row passed the row checks.", ""]
+    for table, results in tables.items():
+        rows = expectation_rows(results)
+        if not rows:
+            continue
+        lines += [f"### {table}", "", "| check | column | rule | result |", "|---|---|---|---|",
+                  *[f"| {c} | {col} | {rule} | {res} |" for c, col, rule, res in rows], ""]
+    return "\n".join(lines)
+
+
+def suite_results(suite: dict, failures: dict[str, int]) -> list[dict]:
+    """A suite's expectations as results of the SQL row checks: ✓, or ✗ with the rows that failed."""
+    out = []
+    for expectation in suite.get("expectations", []):
+        reason = (expectation.get("meta") or {}).get("reason")
+        failed = failures.get(reason, 0) if reason else 0
+        out.append({**expectation, "outcome": "✓" if not failed else f"✗ {failed:,} rows"})
+    return out
