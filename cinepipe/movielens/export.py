@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cinepipe import duck, warehouse
+from cinepipe.files import atomic_path
 from cinepipe.movielens.snapshot import POPULARITY
 from cinepipe.recsys.base import RatingModel
 from cinepipe.recsys.topn import top_n
@@ -132,10 +133,8 @@ def export_files(settings: Settings, dataset: str, *, only_if_stale: bool = Fals
             return {"rows": int(rows), "users": int(users), "rewritten": False, **paths}
         stamp_file.unlink(missing_ok=True)
         for fmt, options in (("parquet", "format parquet"), ("csv", "format csv, header true")):
-            final = Path(paths[fmt])
-            tmp = final.with_suffix(f".{fmt}.tmp")
-            con.execute(f"copy ({query}) to {duck.quote(tmp)} ({options})", {"dataset": dataset})
-            tmp.replace(final)
+            with atomic_path(Path(paths[fmt])) as tmp:
+                con.execute(f"copy ({query}) to {duck.quote(tmp)} ({options})", {"dataset": dataset})
         stamp_file.write_text(stamp)
     return {"rows": int(rows), "users": int(users), "rewritten": True, **paths}
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cinepipe import duck, warehouse
 from cinepipe.errors import CinepipeError
+from cinepipe.files import atomic_path
 from cinepipe.hashing import content_key
 from cinepipe.movielens.stage import STAGE_DB, stage_exists
 from cinepipe.retention import prune_dirs
@@ -70,13 +71,13 @@ def snapshot_ratings(settings: Settings, dataset: str) -> dict:
         key, n, n_users, n_movies = _state(con, dataset)
         out = _root(settings, dataset) / key
         if not (out / "ratings.parquet").exists():
-            out.mkdir(parents=True, exist_ok=True)
-            con.execute(
-                f"copy (select user_id, movie_id, rating, epoch(rated_at)::bigint as rated_at_epoch_s "
-                f"from movielens_ratings where dataset = ? order by user_id, movie_id) to {duck.quote(out / 'ratings.tmp')} "
-                "(format parquet)", [dataset])
-            _copy_movies(con, dataset, out)
-            (out / "ratings.tmp").replace(out / "ratings.parquet")
+            # ratings.parquet appears last, by one rename: its presence says the snapshot is whole
+            with atomic_path(out / "ratings.parquet") as tmp:
+                con.execute(
+                    f"copy (select user_id, movie_id, rating, epoch(rated_at)::bigint as rated_at_epoch_s "
+                    f"from movielens_ratings where dataset = ? order by user_id, movie_id) to {duck.quote(tmp)} "
+                    "(format parquet)", [dataset])
+                _copy_movies(con, dataset, out)
     _used(settings, dataset, out)
     has_u1 = (out / "u1.parquet").exists()
     return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": n, "n_users": n_users,
@@ -97,17 +98,16 @@ def snapshot_for_users(settings: Settings, dataset: str, users: list[int]) -> di
         wanted = sorted({int(u) for u in users})
         out = _root(settings, dataset) / f"{key}-users-{content_key(*wanted)}"
         if not (out / "ratings.parquet").exists():
-            out.mkdir(parents=True, exist_ok=True)
-            con.execute("create temp table wanted_users as select unnest(?::bigint[]) as user_id", [wanted])
-            con.execute(
-                f"copy (select r.user_id, r.movie_id, r.rating, epoch(r.rated_at)::bigint as rated_at_epoch_s "
-                f"from movielens_ratings as r semi join wanted_users as w on r.user_id = w.user_id "
-                f"where r.dataset = ? order by r.user_id, r.movie_id) to {duck.quote(out / 'ratings.tmp')} (format parquet)",
-                [dataset])
-            con.execute(f"copy (select movie_id, count(*) as n from movielens_ratings where dataset = ? "
-                        f"group by movie_id) to {duck.quote(out / POPULARITY)} (format parquet)", [dataset])
-            _copy_movies(con, dataset, out)
-            (out / "ratings.tmp").replace(out / "ratings.parquet")
+            with atomic_path(out / "ratings.parquet") as tmp:
+                con.execute("create temp table wanted_users as select unnest(?::bigint[]) as user_id", [wanted])
+                con.execute(
+                    f"copy (select r.user_id, r.movie_id, r.rating, epoch(r.rated_at)::bigint as rated_at_epoch_s "
+                    f"from movielens_ratings as r semi join wanted_users as w on r.user_id = w.user_id "
+                    f"where r.dataset = ? order by r.user_id, r.movie_id) to {duck.quote(tmp)} (format parquet)",
+                    [dataset])
+                con.execute(f"copy (select movie_id, count(*) as n from movielens_ratings where dataset = ? "
+                            f"group by movie_id) to {duck.quote(out / POPULARITY)} (format parquet)", [dataset])
+                _copy_movies(con, dataset, out)
     _used(settings, dataset, out)
     return {"dir": str(out), "key": key, "dataset": dataset, "n_ratings": n, "n_users": n_users,
             "n_movies": n_movies, "has_u1": False, "partial": True}

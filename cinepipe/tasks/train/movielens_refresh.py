@@ -9,6 +9,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from cinepipe import warehouse
+from cinepipe.files import write_atomic
 from cinepipe.movielens import incremental
 from cinepipe.movielens.export import (
     movie_popularity,
@@ -44,10 +45,8 @@ def prune_models(model_root: Path, dataset: str) -> list[Path]:
 
 
 def remember_model(trained: dict) -> None:
-    pointer = get_settings().artifacts_dir / "movielens" / trained["dataset"] / LATEST
-    tmp = pointer.with_suffix(".tmp")
-    tmp.write_text(json.dumps(trained, indent=2))
-    tmp.replace(pointer)
+    write_atomic(get_settings().artifacts_dir / "movielens" / trained["dataset"] / LATEST,
+                 json.dumps(trained, indent=2))
 
 
 def _inbox_run_name() -> str:

@@ -13,6 +13,7 @@ from prefect import task
 from cinepipe import warehouse
 from cinepipe.download import local_path
 from cinepipe.errors import CinepipeError, ValidationFailed
+from cinepipe.files import write_atomic
 from cinepipe.naver import matching
 from cinepipe.naver.assemble import build_naver_scores, review_csv_frame, review_rows
 from cinepipe.naver.columns import (
@@ -195,14 +196,9 @@ def export_naver(assembled: dict) -> dict:
     settings.exports_dir.mkdir(parents=True, exist_ok=True)
     scores = pd.read_parquet(assembled["scores"]).sort_values("input_row")
     lines = settings.exports_dir / SCORES_EXPORT
-    _atomic_write(lines, format_score_lines(scores[[TITLE, MY_SCORE, NETIZEN, CRITIC]]))
+    write_atomic(lines, format_score_lines(scores[[TITLE, MY_SCORE, NETIZEN, CRITIC]]))
     review = review_csv_frame(pd.read_parquet(assembled["review"]))
     csv_path = settings.exports_dir / REVIEW_CSV
-    _atomic_write(csv_path, review.to_csv(index=False))
+    write_atomic(csv_path, review.to_csv(index=False))
     return {"scores_lines": str(lines), "review_csv": str(csv_path), "review_rows": len(review)}
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
