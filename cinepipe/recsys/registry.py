@@ -48,6 +48,7 @@ RATING_MODELS: tuple[str, ...] = (
     "mf",
     "i_autorec",
     "item_knn",
+    "user_knn",
     "blend",
 )  # evaluated each run
 # rating models only run on request (the lecture comparison): U-AutoRec is slow and weak on MovieLens
