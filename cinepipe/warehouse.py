@@ -99,6 +99,12 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("alter table movielens_ratings alter column origin drop not null")
             con.execute("alter table movielens_ratings alter column origin drop default")
             con.execute("update movielens_ratings set origin = null where origin = 'release'")
+    flagged = con.execute(
+        "select count(*) from duckdb_columns() where database_name = current_database() "
+        "and table_name = 'movielens_movies' and column_name = 'title_repaired'"
+    ).fetchone()[0]
+    if not flagged:  # before: titles with bytes that are not UTF-8 were rejected, not repaired
+        con.execute("alter table movielens_movies add column title_repaired boolean")
 
 
 def lock_path(settings: Settings) -> Path:

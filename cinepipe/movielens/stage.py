@@ -7,6 +7,8 @@ parsing, checks and dedup out of core, so a 25M-row release never passes through
 
 from __future__ import annotations
 
+import codecs
+import csv
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ import duckdb
 from cinepipe import duck, validation
 from cinepipe.contracts import render
 from cinepipe.errors import ValidationFailed
+from cinepipe.files import atomic_path
 from cinepipe.movielens.releases import ML100K_GENRES, Layout
 from cinepipe.settings import Settings
 from cinepipe.warehouse import configure, drop_relation
@@ -53,16 +56,24 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Settings) -> dict[str, int]:
     """Read the release's files into typed ``raw_*`` tables; unparseable lines into ``rejects``.
 
+    A movie title with bytes that are not UTF-8 is kept, decoded with U+FFFD in their place and
+    flagged (``title_repaired``), rather than rejected with every rating and tag of the movie.
+
     Returns:
-        Row counts: ratings, movies, tags, links and rejected lines.
+        Row counts: ratings, movies, tags, links, rejected lines and repaired (UTF-8) lines.
     """
     stage_dir.mkdir(parents=True, exist_ok=True)
     (stage_dir / STAGE_DB).unlink(missing_ok=True)
+    movies_csv, repaired = (None, []) if layout.is_100k else repair_utf8(root / "movies.csv", stage_dir / REPAIRED_MOVIES)
     # one transaction: one log sync for the step, and a failure leaves nothing half-made
     with stage_db(stage_dir, settings) as con, duck.transaction(con):
         # keep the file's row order in raw_ratings: dedupe_and_filter proves pairs unique from it
         with duck.insertion_order_kept(con):
-            read, genres_expr = _read_raw(con, root, layout)
+            read, genres_expr = _read_raw(con, root, layout, movies_csv)
+        con.execute("create or replace table repaired_movies (movie_id bigint, line bigint, reason varchar)")
+        if repaired:
+            con.executemany("insert into repaired_movies values (?, ?, ?)",
+                            [(movie_id, line, "bytes that are not UTF-8 replaced by U+FFFD") for movie_id, line in repaired])
         con.execute(render("stg_movielens_movies", genres_expr=genres_expr))
         con.execute(
             "create or replace table rejects (table_name varchar, raw varchar, reason varchar)"
@@ -76,16 +87,47 @@ def parse_release(root: Path, layout: Layout, stage_dir: Path, settings: Setting
                 f"'unparseable line ' || line || ': ' || string_agg(error_message, '; ' order by column_idx) "
                 f"from rejects_{table} group by scan_id, file_id, line order by line"
             )
-        names = ("ratings", "movies", "tags", "links", "rejected_lines")
-        tables = ("raw_ratings", "stg_movies", "raw_tags", "raw_links", "rejects")
+        names = ("ratings", "movies", "tags", "links", "rejected_lines", "repaired_lines")
+        tables = ("raw_ratings", "stg_movies", "raw_tags", "raw_links", "rejects", "repaired_movies")
         counts = con.execute("select " + ", ".join(f"(select count(*) from {t})" for t in tables)).fetchone()
         return dict(zip(names, counts, strict=True))
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, root: Path, layout: Layout) -> tuple[list[str], str]:
-    """The ``raw_*`` tables from the release's files; returns the files read (each read_csv with
-    store_rejects makes a temporary ``rejects_<file>`` table, empty when every line parsed) and the
-    SQL expression that gives a movie's genre list."""
+REPAIRED_MOVIES = "movies.utf8-repaired.csv"
+
+
+def repair_utf8(src: Path, dest: Path) -> tuple[Path, list[tuple[int | None, int]]]:
+    """``src`` itself when it is all UTF-8; else a copy at ``dest`` whose bad bytes are U+FFFD, and
+    the (movie id, line number) of each repaired line. Read in chunks, then line by line only when
+    a bad byte was seen."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with src.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        return src, []
+    except UnicodeDecodeError:
+        pass
+    repaired = []
+    with src.open("rb") as fh, atomic_path(dest) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("utf-8", errors="replace")
+                first = next(csv.reader([text]), [""])[0] if text.strip() else ""
+                repaired.append((int(first) if first.strip().isdigit() else None, number))
+            out.write(text)
+    return dest, repaired
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, root: Path, layout: Layout,
+              movies_csv: Path | None = None) -> tuple[list[str], str]:
+    """The ``raw_*`` tables from the release's files (``movies_csv`` in place of the release's own,
+    when given: its UTF-8 repair); returns the files read (each read_csv with store_rejects makes a
+    temporary ``rejects_<file>`` table, empty when every line parsed) and the SQL expression that
+    gives a movie's genre list."""
     read = ["ratings", "movies"]
     if layout.is_100k:
         genre_names = "[" + ", ".join(duck.quote(g) for g in ML100K_GENRES) + "]"
@@ -97,7 +139,8 @@ def _read_raw(con: duckdb.DuckDBPyConnection, root: Path, layout: Layout) -> tup
         con.execute("create or replace table raw_tags (user_id bigint, movie_id bigint, tag varchar, tagged_at_epoch_s bigint)")
         _stage_u1(con, root)
     else:
-        con.execute(render("raw_movielens_csv", ratings=duck.quote(root / "ratings.csv"), movies=duck.quote(root / "movies.csv")))
+        con.execute(render("raw_movielens_csv", ratings=duck.quote(root / "ratings.csv"),
+                           movies=duck.quote(movies_csv or root / "movies.csv")))
         genres_expr = "string_split(genres_raw, '|')"
         if (root / "links.csv").is_file():
             con.execute(render("raw_movielens_links", links=duck.quote(root / "links.csv")))

@@ -20,7 +20,8 @@ create table if not exists movielens_movies (
     genres varchar[],                 -- normalised: lowercase, hyphenated, sorted
     imdb_id varchar,                  -- tt-prefixed, where links.csv has it
     tmdb_id bigint,
-    load_run_id varchar
+    load_run_id varchar,
+    title_repaired boolean            -- the release's title had bytes that are not UTF-8, shown as U+FFFD
 );
 
 -- grain: one row per (dataset, user_id, movie_id, tag, tagged_at)

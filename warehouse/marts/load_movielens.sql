@@ -21,10 +21,10 @@ where not exists (select 1 from kept_inbox)
 
 delete from movielens_movies where dataset = $dataset;
 
-insert into movielens_movies (dataset, movie_id, title, year, genres, imdb_id, tmdb_id, load_run_id)
+insert into movielens_movies (dataset, movie_id, title, year, genres, imdb_id, tmdb_id, title_repaired, load_run_id)
 select $dataset, m.movie_id, m.title, m.year, m.genres,
     case when l.imdb_num is not null and l.imdb_num <> '' then 'tt' || lpad(l.imdb_num, 7, '0') end,
-    l.tmdb_id, $run_id
+    l.tmdb_id, m.title_repaired, $run_id
 from {stg}.valid_movies as m
 left join (select * from {stg}.raw_links qualify row_number() over (partition by movie_id) = 1) as l
     on m.movie_id = l.movie_id;

@@ -1,4 +1,5 @@
--- Typed movies: "Title (1995)" split into title and year; genres lowercased, hyphenated, sorted.
+-- Typed movies: "Title (1995)" split into title and year; genres lowercased, hyphenated, sorted;
+-- title_repaired flags a title decoded with replacement marks.
 create or replace table stg_movies as
 with source as (
     select movie_id, trim(title_raw) as title_raw, {genres_expr} as genre_list
@@ -22,6 +23,8 @@ select
     coalesce(nullif(trim(regexp_replace(s.title_raw, '\s*\((\d{4})(?:[-–]\d{0,4})?\)\s*$', '')), ''),
         nullif(s.title_raw, '')) as title,
     try_cast(regexp_extract(s.title_raw, '\s*\((\d{4})(?:[-–]\d{0,4})?\)\s*$', 1) as integer) as year,
-    g.genres
+    g.genres,
+    -- kept with U+FFFD where the file had bytes that are not UTF-8 (repaired_movies says which line)
+    s.movie_id in (select movie_id from repaired_movies) as title_repaired
 from source as s
 left join genre_sets as g on s.genre_list is not distinct from g.genre_list;
