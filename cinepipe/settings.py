@@ -261,6 +261,10 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "naver_web_base": ("crawl-naver",),
     "naver_api_base": ("search-naver",),
     "naver_max_layout_failures": ("crawl-naver",),
+    "archive_max_member_bytes": ("read-imdb",),
+    "archive_max_total_bytes": ("read-imdb",),
+    "archive_max_ratio": ("read-imdb",),
+    "imdb_max_review_bytes": ("read-imdb",),
     "quick": ("evaluate-movielens", "train-movielens", "prepare-imdb", "train-imdb-keras", "train-mnist-cnn",
               "train-mnist-baseline", "study-naver"),
     "seed": ("evaluate-movielens", "train-movielens", "compare-method", "prepare-imdb", "train-imdb-keras",
@@ -298,10 +302,6 @@ RUN_SETTINGS: dict[str, str] = {
     "nightly_timezone": "when the schedule runs",
     "server_idle_s": "the background Prefect server's lifetime",
     "server_start_timeout_s": "how long a command waits for the Prefect server",
-    "archive_max_member_bytes": "a limit that refuses an input; an accepted input loads the same",
-    "archive_max_total_bytes": "a limit that refuses an input; an accepted input loads the same",
-    "archive_max_ratio": "a limit that refuses an input; an accepted input loads the same",
-    "imdb_max_review_bytes": "a limit that refuses an input; an accepted input loads the same",
 }
 
 

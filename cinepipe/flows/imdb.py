@@ -25,8 +25,9 @@ def ingest_imdb_flow(source: str) -> dict:
 
 def _ingest(source: str, run_id: str) -> dict:
     fetched = fetch_imdb(source)
-    read = read_imdb(fetched)
     settings = get_settings()
+    read = read_imdb(fetched, settings.archive_max_member_bytes, settings.archive_max_total_bytes,
+                     settings.archive_max_ratio, settings.imdb_max_review_bytes)
     validated = validate_imdb(read, settings.max_bad_fraction, settings.gx_max_rows)
     loaded = load_imdb(validated, fetched, read["dataset"], run_id)
     return {"dataset": read["dataset"], "sha256": fetched["sha256"], "read": read["counts"],

@@ -28,9 +28,10 @@ def ingest_naver_flow(scores: str) -> dict:
     """Score list to warehouse: ``naver_scores``, ``naver_match_review``, exports; returns counts."""
     settings = get_settings()
     staged = stage_score_list(scores)
-    searched = search_naver(staged)
+    searched = search_naver(staged, settings.naver_api_base)
     matches = match_titles(staged, searched, read_review_decisions(), settings.naver_match_threshold)
-    pages = crawl_naver_pages(matches)
+    pages = crawl_naver_pages(matches, settings.naver_web_base, settings.naver_obey_robots,
+                              settings.naver_max_layout_failures)
     assembled = assemble_scores(staged, matches, pages, imdb_fallback(staged, matches, settings.imdb_basics_tsv,
                                                                         settings.imdb_ratings_tsv))
     validate_scores(assembled["scores"])

@@ -11,6 +11,7 @@ from cinepipe import warehouse
 from cinepipe.download import fetch, is_remote, local_path, sha256_file
 from cinepipe.errors import LayoutError
 from cinepipe.imdb.columns import LOADED_COLUMNS, SOURCE, TABLE
+from cinepipe.archives import ArchiveLimits
 from cinepipe.imdb.sources import ReadLimits, read_reviews
 from cinepipe.progress import download_bar
 from cinepipe.settings import get_settings
@@ -52,11 +53,14 @@ def fetch_imdb(source: str) -> dict:
 
 
 @task(name="read-imdb", task_run_name="read-imdb", cache_policy=STAGED)
-def read_imdb(fetched: dict) -> dict:
+def read_imdb(fetched: dict, archive_max_member_bytes: int, archive_max_total_bytes: int, archive_max_ratio: float,
+              imdb_max_review_bytes: int) -> dict:
     """Every review as read, and the members that could not be used, as Parquet under staging/."""
-    key = step_key(read_imdb, fetched["key"])
+    limits = ReadLimits(ArchiveLimits(archive_max_member_bytes, archive_max_total_bytes, archive_max_ratio),
+                        imdb_max_review_bytes)
+    key = step_key(read_imdb, fetched["key"], limits)
     out = content_dir(get_settings().staging_dir / "imdb" / "read", key)
-    result = read_reviews(Path(fetched["path"]), ReadLimits.from_settings(get_settings()))
+    result = read_reviews(Path(fetched["path"]), limits)
     result.reviews.to_parquet(out / "reviews.parquet", index=False)
     result.bad.to_parquet(out / "unreadable.parquet", index=False)
     return {"dir": str(out), "key": key, "dataset": result.dataset,

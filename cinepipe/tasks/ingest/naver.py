@@ -11,7 +11,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
-from prefect import task
+from prefect import get_run_logger, task
 
 from cinepipe.download import local_path
 from cinepipe.errors import CinepipeError
@@ -26,6 +26,7 @@ from cinepipe.naver.crawl import (
     parse_basic_page,
 )
 from cinepipe.naver.scores_io import parse_score_list
+from cinepipe.progress import count_bar
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import (
     NETWORK,
@@ -66,12 +67,12 @@ def stage_score_list(scores: str) -> str:
 
 
 @task(name="search-naver", task_run_name="search-naver", **NETWORK)
-def search_naver(staged: str) -> str:
+def search_naver(staged: str, naver_api_base: str) -> str:
     """Search every list row; the answers' items go to ``search.json`` beside the list."""
     settings = get_settings()
     rows = pd.read_parquet(Path(staged) / "list.parquet")
     client = SearchClient(
-        settings.naver_api_base, settings.naver_client_id, settings.naver_client_secret,
+        naver_api_base, settings.naver_client_id, settings.naver_client_secret,
         settings.http_cache_dir / "naver-api", retries=settings.http_retries, timeout_s=settings.http_timeout_s,
     )
     records = [
@@ -80,14 +81,15 @@ def search_naver(staged: str) -> str:
         for r in rows.to_dict("records")
     ]
     answers = search_rows(client, records)
-    out = content_dir(Path(staged), "search", settings.naver_api_base) / "search.json"
+    out = content_dir(Path(staged), "search", naver_api_base) / "search.json"
     out.write_text(json.dumps({"answers": answers, "calls": client.stats.calls,
                                "cache_hits": client.stats.cache_hits}, ensure_ascii=False))
     return str(out)
 
 
 @task(name="crawl-naver", task_run_name="crawl-naver", **NETWORK)
-def crawl_naver_pages(matches: str) -> str:
+def crawl_naver_pages(matches: str, naver_web_base: str, naver_obey_robots: bool,
+                      naver_max_layout_failures: float) -> str:
     """Fetch and parse the basic page of every matched code into ``pages.parquet``.
 
     A page that cannot be read (``layout-changed``, with the reason) or is gone (``page-missing``)
@@ -99,24 +101,29 @@ def crawl_naver_pages(matches: str) -> str:
     frame = pd.read_parquet(matches)
     codes = sorted({int(c) for c in frame[NAVER_CODE].dropna()})
     fetcher = PoliteFetcher(
-        settings.naver_web_base, settings.http_cache_dir / "naver-web",
-        pages_per_second=settings.naver_pages_per_second, obey_robots=settings.naver_obey_robots,
+        naver_web_base, settings.http_cache_dir / "naver-web",
+        pages_per_second=settings.naver_pages_per_second, obey_robots=naver_obey_robots,
         retries=settings.http_retries, timeout_s=settings.http_timeout_s,
     )
     rows = []
-    for code in codes:
-        try:
-            page = parse_basic_page(fetcher.fetch_basic(code), code)
-            rows.append({**page.to_dict(), "crawl_status": "ok", "crawl_error": None})
-        except LayoutChanged as exc:
-            rows.append({NAVER_CODE: code, "crawl_status": "layout-changed", "crawl_error": exc.problem})
-        except PageNotFound as exc:
-            rows.append({NAVER_CODE: code, "crawl_status": "page-missing", "crawl_error": exc.problem})
+    with count_bar(f"crawl {naver_web_base}", len(codes)) as advance:
+        for done, code in enumerate(codes, 1):
+            try:
+                page = parse_basic_page(fetcher.fetch_basic(code), code)
+                rows.append({**page.to_dict(), "crawl_status": "ok", "crawl_error": None})
+            except LayoutChanged as exc:
+                rows.append({NAVER_CODE: code, "crawl_status": "layout-changed", "crawl_error": exc.problem})
+            except PageNotFound as exc:
+                rows.append({NAVER_CODE: code, "crawl_status": "page-missing", "crawl_error": exc.problem})
+            advance(done)
     pages = pd.DataFrame(rows, columns=PAGE_COLUMNS)
+    get_run_logger().info("%d pages: %s (%d fetched, %d from the cache)", len(pages),
+                          ", ".join(f"{n} {s}" for s, n in pages["crawl_status"].value_counts().items()) or "none",
+                          fetcher.calls, fetcher.cache_hits)
     unreadable = pages[pages["crawl_status"] == "layout-changed"]
     check_unreadable_share(dict(zip(unreadable[NAVER_CODE], unreadable["crawl_error"], strict=True)),
-                           len(codes), settings.naver_max_layout_failures, settings.naver_web_base)
-    out = content_dir(Path(matches).parent, "pages", settings.naver_web_base) / "pages.parquet"
+                           len(codes), naver_max_layout_failures, naver_web_base)
+    out = content_dir(Path(matches).parent, "pages", naver_web_base) / "pages.parquet"
     pages.astype({NAVER_CODE: "int64"}).to_parquet(out, index=False)
     (out.parent / "crawl.json").write_text(json.dumps({"calls": fetcher.calls, "cache_hits": fetcher.cache_hits}))
     return str(out)
