@@ -284,3 +284,17 @@ def test_mnist_gzip_bomb_is_refused_with_bounded_memory(tmp_path):
     bound = ArchiveLimits().max_ratio * path.stat().st_size + 4 * MiB
     peak = _peak_bytes(lambda: idx.read_idx(path, "images"))
     assert peak < bound < 32 * MiB, f"refusing a 128 MiB gzip held {peak / MiB:.1f} MiB"
+
+
+def test_a_corrupt_release_member_names_the_zip_to_delete_and_leaves_nothing(home, small_csv_dir, tmp_path):
+    path = _release_zip(tmp_path / "ml-latest-small.zip", small_csv_dir)
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("ml-latest-small/ratings.csv")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 100
+    data[start:start + 8] = bytes(8)  # flip bytes inside the compressed ratings.csv
+    path.write_bytes(bytes(data))
+    with pytest.raises(CinepipeError, match="truncated or corrupt") as info_:
+        resolve(str(path), home)
+    assert str(path) in info_.value.action
+    assert _files_under(_extract_root(home)) == []

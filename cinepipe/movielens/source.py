@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -11,8 +12,8 @@ from urllib.parse import urlparse
 import requests
 
 from cinepipe.archives import ArchiveLimits, check_plain_file, extract_zip
-from cinepipe.download import check_zip, fetch, is_remote, local_path, sha256_file
-from cinepipe.errors import LayoutError
+from cinepipe.download import fetch, is_remote, local_path, sha256_file
+from cinepipe.errors import DownloadError, LayoutError
 from cinepipe.hashing import content_key, fingerprint_path
 from cinepipe.http import HttpClient, RetriesExhausted, RetryPolicy
 from cinepipe.movielens.releases import (
@@ -66,9 +67,7 @@ def download_release(url: str, settings: Settings, progress: Callable | None = N
         timeout_s=settings.http_timeout_s,
         progress=progress,
     )
-    if name.endswith(".zip"):
-        check_zip(fetched.path, url)
-    return fetched.path
+    return fetched.path  # a zip's members are CRC-checked as they are extracted (``_extract``)
 
 
 # the files a release is read from; nothing else of an archive is extracted
@@ -76,13 +75,16 @@ RELEASE_FILES = ("u.data", "u.item", "u1.base", "u1.test", "ratings.csv", "movie
 
 
 def _extract(zip_path: Path, dest_root: Path, settings: Settings, source: str) -> Path:
-    """The release files of a zip, extracted within the archive limits (once per zip content)."""
-    check_zip(zip_path, source)
+    """The release files of a zip, extracted within the archive limits (once per zip content) and
+    CRC-checked as they are read: a bomb is refused from its headers, before any expansion."""
     dest = dest_root / sha256_file(zip_path)[:16]
     if not dest.is_dir():  # made complete by one rename: a refused or killed extraction leaves none
         dest_root.mkdir(parents=True, exist_ok=True)
         try:
             extract_zip(zip_path, dest, lambda name: name in RELEASE_FILES, ArchiveLimits.from_settings(settings), source)
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise DownloadError(source, f"the archive {zip_path.name} is truncated or corrupt ({exc})",
+                                f"Delete {zip_path} and download it again, or check the source.") from exc
         except OSError as exc:
             if not dest.is_dir():  # another run's extraction of the same zip won the rename: use it
                 raise LayoutError(source, f"cannot extract {zip_path.name} ({exc})",
