@@ -50,7 +50,7 @@ def train_mnist_cnn(staged: dict, quick: bool, seed: int, run_id: str) -> dict:
     )
 
     dataset = staged["dataset"]
-    config = models.CnnConfig.quick(seed) if quick else models.CnnConfig(seed=seed)
+    config = models.CnnConfig.quick(seed) if quick else models.CnnConfig.for_dataset(dataset, seed)
     images, labels = _train_split(staged, quick, seed)
     trained = models.train_cnn(images, labels, config)
     out = model_dir(dataset, "cnn", run_id)
