@@ -55,13 +55,16 @@ def summary_markdown(summary: dict) -> str:
     from cinepipe.terminal import headline, outcome, outputs, rows
 
     lines = [f"# cinepipe run {summary.get('day', '')}", "",
-             "| branch | outcome | rows in→loaded | headline | time | outputs |", "|---|---|---|---|---|---|"]
+             "| branch | outcome | rows in→loaded | headline | time |", "|---|---|---|---|---|"]
     for branch, result in summary.get("branches", {}).items():
         seconds = f"{result['seconds']:.0f} s" if isinstance(result.get("seconds"), (int, float)) else ""
-        lines.append(f"| {branch} | {outcome(result)} | {rows(result)} | {headline(result)} | {seconds} "
-                     f"| `{outputs(branch, result)}` |")
+        lines.append(f"| {branch} | {outcome(result)} | {rows(result)} | {headline(result)} | {seconds} |")
     for branch in summary.get("failed", {}):
-        lines.append(f"| {branch} | **failed** | | | | |")
+        lines.append(f"| {branch} | **failed** | | | |")
+    # the paths below the table: in a column they push the table past the UI's width
+    where = [(branch, outputs(branch, result)) for branch, result in summary.get("branches", {}).items()]
+    if any(path for _, path in where):
+        lines += ["", "Outputs, under CINEPIPE_HOME:", "", *[f"- {branch}: `{path}`" for branch, path in where if path]]
     for branch, message in summary.get("failed", {}).items():
         lines += ["", f"**{branch} failed:** {message}"]
     for branch, result in summary.get("branches", {}).items():

@@ -54,7 +54,7 @@ def _naver(scores: str) -> BranchRun:
 
         return naver_flow(scores=scores, quick=quick)
 
-    return BranchRun(scores, run)
+    return BranchRun(scores, run, ("dataset:naver",))
 
 
 @contextmanager

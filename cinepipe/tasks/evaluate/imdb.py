@@ -7,7 +7,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from scipy import sparse
 
@@ -65,4 +65,6 @@ def evaluate_imdb(trained: list[dict], prepared: dict, features: dict, dataset: 
         [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
         key=f"imdb-metrics-{dataset.lower().replace('_', '-')}", description="IMDB test accuracy (official-test)",
     )
+    get_run_logger().info("test accuracy: %s", ", ".join(f"{r['model']} {r['value']:.4f}"
+                                                    for r in sorted(rows, key=lambda r: -r["value"])))
     return {r["model"]: round(r["value"], 4) for r in rows}

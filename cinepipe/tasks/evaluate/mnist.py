@@ -7,7 +7,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
 from cinepipe import warehouse
@@ -57,4 +57,6 @@ def evaluate_mnist(trained: list[dict], staged: dict, run_id: str) -> dict:
         key=artifact_key("mnist", dataset, "metrics"),
         description=f"{dataset}: test accuracy ({PROTOCOL})",
     )
+    get_run_logger().info("test accuracy: %s", ", ".join(f"{r['model']} {r['value']:.4f}"
+                                                    for r in sorted(rows, key=lambda r: -r["value"])))
     return {r["model"]: round(r["value"], 4) for r in rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from cinepipe import warehouse
@@ -75,6 +75,7 @@ def export_recommendations(trained: dict, snapshot: dict, top_n: int, cold_start
     lists = pd.concat([pd.read_parquet(Path(p)) for p in parts], ignore_index=True)
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=trained["key"])
     remember_model(trained)
+    get_run_logger().info("%s lists, %s rows: %s", f"{lists['user_id'].nunique():,}", f"{len(lists):,}", result["csv"])
     files = f"\n\nEvery user's list: `{result['csv']}` (CSV) and `{result['parquet']}` (Parquet)."
     create_markdown_artifact(example_markdown(lists, dataset) + files, key=f"recommendations-{slug(dataset)}",
                              description="Example recommendation lists")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
 
 from cinepipe import warehouse
 from cinepipe.movielens import load, stage
@@ -17,6 +17,9 @@ def dedupe_movielens(validated: dict, dataset: str, min_ratings_per_user: int, m
     """Exact duplicates out, latest rating per (user, movie), activity filters (SQL in DuckDB)."""
     stage_dir = Path(validated["stage_dir"])
     counts = stage.dedupe_and_filter(stage_dir, get_settings(), min_ratings_per_user, min_ratings_per_movie)
+    get_run_logger().info("%s ratings in, %s out (%s exact duplicates, %s superseded, %s filtered out)",
+                          *(f"{counts.get(k, 0):,}" for k in ("rows_in", "rows_out", "exact_duplicates_dropped",
+                                                               "superseded_ratings_dropped", "filtered_out")))
     return {
         "stage_dir": str(stage_dir),
         "key": step_key(dedupe_movielens, validated["key"], min_ratings_per_user, min_ratings_per_movie),
@@ -36,4 +39,6 @@ def load_movielens(deduped: dict, dataset: str, source: str) -> dict:
     for table in load.TABLES:
         warehouse.export_to_lake(settings, table, partition_col="dataset")
     warehouse.export_to_lake(settings, "quarantine")
+    loaded = ", ".join(f"{table} {n:,}" for table, n in result.get("rows", {}).items())
+    get_run_logger().info("%s%s", "unchanged, kept: " if result.get("skipped") else "loaded: ", loaded)
     return result

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
 
 from cinepipe.artifacts import publish_markdown, validation_markdown
 from cinepipe.movielens import source as ml_source
@@ -25,6 +25,8 @@ def validate_movielens(parsed: dict, release: dict, max_bad_fraction: float, gx_
     stage_dir = Path(parsed["stage_dir"])
     summary = stage.check_release(stage_dir, _layout(release), get_settings(), source=release["source"],
                                   max_bad_fraction=max_bad_fraction, gx_max_rows=gx_max_rows)
+    get_run_logger().info("%s rows in, %s valid, %s quarantined", f"{summary.rows_in:,}", f"{summary.rows_valid:,}",
+                          f"{summary.rows_quarantined:,}")
     return {
         "stage_dir": str(stage_dir),
         "key": step_key(validate_movielens, parsed["key"], max_bad_fraction, gx_max_rows),
