@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from cinepipe.movielens import stage
+from cinepipe.promotion import MOVIELENS_LISTS
 from cinepipe.recsys.registry import LARGE_EXPORT_MODEL, RANKING_MODELS, RATING_MODELS, too_large
 from cinepipe.recsys.splits import ML100K_U1, RANDOM_70_30, STRATIFIED_75_25
 from cinepipe.runtime import tag_run, task_runner, timed_run_name
@@ -13,6 +14,7 @@ from cinepipe.tasks.evaluate.movielens import (
     evaluate_movielens,
     record_movielens_metrics,
 )
+from cinepipe.tasks.evaluate.promotion import gate_values, judge_candidates, record_promotion
 from cinepipe.tasks.export.movielens import export_parts, export_recommendations, score_recommendations
 from cinepipe.tasks.ingest.movielens import fetch_movielens, parse_movielens
 from cinepipe.tasks.train.movielens import trained_model
@@ -35,7 +37,8 @@ def ingest_movielens_flow(source: str) -> dict:
     # removed it, they run again instead of handing on a path to nothing
     rebuild = {} if stage.stage_exists(stage.stage_dir_for(settings, release["content_key"])) else {"refresh_cache": True}
     parsed = parse_movielens.with_options(**rebuild)(release)
-    validated = validate_movielens.with_options(**rebuild)(parsed, release)
+    validated = validate_movielens.with_options(**rebuild)(parsed, release, settings.max_bad_fraction,
+                                                            settings.gx_max_rows)
     report = report_movielens.with_options(**rebuild).submit(validated, release)  # off the load's critical path
     deduped = dedupe_movielens.with_options(**rebuild)(
         validated, release["dataset"], settings.min_ratings_per_user, settings.min_ratings_per_movie
@@ -78,6 +81,8 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
     ranking_models = [m for m in RANKING_MODELS if (models is None or m in models) and m not in skipped]
     if "ease" in skipped:  # the lists then come from MF: judge it as a ranking model too
         ranking_models.append(LARGE_EXPORT_MODEL)
+    if MOVIELENS_LISTS.baseline_model not in ranking_models:  # the gate judges every list against it
+        ranking_models.insert(0, MOVIELENS_LISTS.baseline_model)
     protocols = [(RANDOM_70_30, rating_models), (STRATIFIED_75_25, ranking_models)]
     if snapshot["has_u1"]:  # the official split: the baselines and the strongest models only
         protocols.append((ML100K_U1, [m for m in rating_models if m in U1_MODELS]))
@@ -93,15 +98,26 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
             if one_at_a_time:
                 futures[-1].wait()
     metrics = record_movielens_metrics([f.result() for f in futures], dataset)
-    trained = trained_model(snapshot, quick, settings.seed)
-    scored = [
-        score_recommendations.submit(trained, snapshot, first, last, settings.top_n, settings.cold_start_min_ratings)
-        for first, last in export_parts(snapshot)
-    ]
-    exported = export_recommendations(trained, snapshot, [s.result() for s in scored])
+    # the lists users get are those of the model the gate promotes; when it keeps the serving
+    # model, that model's lists and export files stay as they are
+    decision = judge_candidates(MOVIELENS_LISTS, dataset, gate_values(MOVIELENS_LISTS, metrics),
+                                settings.promotion_tolerance)
+    if decision.promoted:
+        trained = trained_model(snapshot, decision.model, quick, settings.seed)
+        scored = [
+            score_recommendations.submit(trained, snapshot, first, last, settings.top_n, settings.cold_start_min_ratings)
+            for first, last in export_parts(snapshot)
+        ]
+        exported = export_recommendations(trained, snapshot, settings.top_n, settings.cold_start_min_ratings,
+                                          [s.result() for s in scored])
+        promoted = record_promotion(decision, model_dir=trained["dir"])
+    else:
+        exported = {"skipped": True, "kept": decision.serving_model}
+        promoted = record_promotion(decision)
     return {
         **{k: v for k, v in ingested.items() if k != "stage_dir"},
         "metrics": {f"{m['model']}/{m['protocol']}/{m['metric']}": round(m["value"], 4) for m in metrics},
+        "promotion": promoted,
         "exports": exported,
         "skipped_models": skipped,
     }

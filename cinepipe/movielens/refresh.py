@@ -2,7 +2,8 @@
 
 EASE's item-item weights are the movies' side of the model; a user's scores are their rating row
 times those weights, so new ratings only change the rows of the users who gave them. Matrix
-factorisation and implicit ALS re-solve the touched users' rows from their ratings (``fold_in``).
+factorisation and implicit ALS re-solve the touched users' rows from their ratings (``fold_in``);
+the popularity baseline, when the gate lets it serve, has no user side at all.
 A full retrain is the caller's call when the new ratings are a large share of all ratings
 (``CINEPIPE_RETRAIN_FRACTION``).
 """
@@ -14,6 +15,7 @@ import pandas as pd
 
 from cinepipe.columns import ITEM, USER
 from cinepipe.recsys.base import IdIndex
+from cinepipe.recsys.baselines import Popularity
 from cinepipe.recsys.data import rating_matrix
 from cinepipe.recsys.ease import EASE
 from cinepipe.recsys.persist import SavableModel
@@ -43,6 +45,10 @@ def warm_refresh(model: SavableModel, ratings: pd.DataFrame, touched: pd.DataFra
         seen = rating_matrix(known, model.index)
         seen.data[:] = 1.0
         model.seen = seen
+        return model
+    if isinstance(model, Popularity):
+        # the movies' rating counts, the same for everyone: like EASE's weights they wait for the next
+        # full retrain, and the touched users' new lists leave out what they just rated
         return model
     if hasattr(model, "fold_in"):
         return model.fold_in(touched)

@@ -1,11 +1,12 @@
-"""`cinepipe status`: the last runs, table counts and the latest metrics."""
+"""`cinepipe status`: the last runs, table counts, the latest metrics and the model serving each dataset."""
 
 from __future__ import annotations
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from cinepipe import warehouse
+from cinepipe import promotion, warehouse
 from cinepipe.settings import Settings
 
 LATEST_METRICS_SQL = """
@@ -26,6 +27,7 @@ def render_status(settings: Settings, console: Console) -> None:
             " extract(epoch from ended_at - started_at) from pipeline_runs order by started_at desc limit 10"
         ).fetchall()
         metrics = con.execute(LATEST_METRICS_SQL).fetchall()
+        serving = _serving(con)
     table = Table(title="last runs")
     for col in ("run", "flow", "day", "state", "started (UTC)", "duration s"):
         table.add_column(col)
@@ -46,6 +48,24 @@ def render_status(settings: Settings, console: Console) -> None:
     for target, dataset, model, protocol, metric, value, _ in metrics:
         mt.add_row(target, dataset, model, protocol, metric, f"{value:.4f}")
     console.print(mt)
+    st = Table(title="serving models")
+    for col in ("target", "dataset", "model", "protocol", "metric", "value", "promoted (UTC)", "last decision"):
+        st.add_column(col)
+    for r in serving.itertuples():
+        st.add_row(r.target, r.dataset, r.model, r.protocol, r.metric, f"{r.value:.4f}",
+                   r.created_at.strftime("%Y-%m-%d %H:%M:%S"), f"{r.last_decision}: {r.last_reason}")
+    console.print(st)
+
+
+def _serving(con) -> pd.DataFrame:
+    """The model in service per (target, dataset), with the latest decision and its reason; none on a
+    warehouse made before the gate existed (a read-only connection does not create the table)."""
+    exists = con.execute("select count(*) from duckdb_tables() where database_name = current_database()"
+                         " and table_name = 'model_promotions'").fetchone()[0]
+    if not exists:
+        return pd.DataFrame(columns=["target", "dataset", "model", "protocol", "metric", "value", "created_at",
+                                     "last_decision", "last_reason"])
+    return promotion.serving_models(con)
 
 
 def last_run_summary(settings: Settings, flow_name: str) -> dict | None:

@@ -70,7 +70,7 @@ def test_a_cached_model_whose_directory_is_gone_is_trained_again(home, small_csv
 
     @flow
     def train_only() -> dict:
-        return trained_model(snapshot, True, 42)
+        return trained_model(snapshot, "ease", True, 42)
 
     first = train_only()
     assert train_only() == first  # a cache hit: same directory, still there

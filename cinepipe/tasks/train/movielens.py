@@ -1,4 +1,4 @@
-"""Train task of the MovieLens branch: the model whose lists users get, fitted on all ratings."""
+"""Train task of the MovieLens branch: the promoted model, whose lists users get, fitted on all ratings."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import task
 
+from cinepipe import promotion, warehouse
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.registry import build, export_model_for
 from cinepipe.settings import get_settings
@@ -14,11 +15,11 @@ from cinepipe.tasks._common import TRAINED, step_key
 from cinepipe.tasks.train.movielens_refresh import prune_models
 
 
-@task(name="train-movielens", task_run_name="train-movielens[{snapshot[dataset]}]", cache_policy=TRAINED)
-def train_movielens(snapshot: dict, quick: bool, seed: int) -> dict:
-    """Fit the export model on every rating of the snapshot; save it under artifacts/."""
+@task(name="train-movielens", task_run_name="train-movielens[{snapshot[dataset]}:{name}]", cache_policy=TRAINED)
+def train_movielens(snapshot: dict, name: str, quick: bool, seed: int) -> dict:
+    """Fit the model ``name`` (the one the gate promoted) on every rating of the snapshot; save it
+    under artifacts/."""
     ratings = read_ratings(snapshot)
-    name = export_model_for(ratings["movie_id"].nunique())
     model = build(name, seed=seed, quick=quick).fit(ratings)
     key = step_key(train_movielens, snapshot["key"], name, quick, seed)
     out = get_settings().artifacts_dir / "movielens" / snapshot["dataset"] / name / key
@@ -28,10 +29,19 @@ def train_movielens(snapshot: dict, quick: bool, seed: int) -> dict:
     return {"dir": str(out), "model": name, "key": key, "dataset": snapshot["dataset"]}
 
 
-def trained_model(snapshot: dict, quick: bool, seed: int) -> dict:
+def trained_model(snapshot: dict, name: str, quick: bool, seed: int) -> dict:
     """``train_movielens`` inside a flow, run again when its cached result names a model directory
     that is gone (pruned, or artifacts/ cleared by hand)."""
-    trained = train_movielens(snapshot, quick, seed)
+    trained = train_movielens(snapshot, name, quick, seed)
     if not Path(trained["dir"]).is_dir():
-        trained = train_movielens.with_options(refresh_cache=True)(snapshot, quick, seed)
+        trained = train_movielens.with_options(refresh_cache=True)(snapshot, name, quick, seed)
     return trained
+
+
+@task(name="serving-model-movielens", task_run_name="serving-model-movielens[{snapshot[dataset]}]")
+def serving_list_model(snapshot: dict) -> str:
+    """The model in service for the dataset's lists (the gate's latest promotion); before any
+    promotion, the default ranking model for the catalogue's size."""
+    with warehouse.connect(get_settings()) as con:
+        serving = promotion.serving_model(con, promotion.MOVIELENS_LISTS, snapshot["dataset"])
+    return serving.model if serving else export_model_for(snapshot["n_movies"])
