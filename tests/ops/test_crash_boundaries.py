@@ -31,17 +31,23 @@ def _env(home):
     return {**os.environ, "CINEPIPE_HOME": str(home.home_dir)}
 
 
+def _run(home, argv):
+    """Run a command with its output in a file: a pipe would be held open by any process the
+    killed command left behind, and the wait would last until the timeout."""
+    log = home.home_dir / f"command-{len(list(home.home_dir.glob('command-*')))}.log"
+    with log.open("wb") as out:
+        code = subprocess.run(argv, env=_env(home), stdout=out, stderr=subprocess.STDOUT, timeout=900).returncode
+    return code, log.read_text(errors="replace")[-3000:]
+
+
 def _cli(home, *args):
-    done = subprocess.run([sys.executable, "-m", "cinepipe.cli", *args], env=_env(home),
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
+    code, output = _run(home, [sys.executable, "-m", "cinepipe.cli", *args])
+    assert code == 0, output
 
 
 def _killed(home, target, *args):
-    done = subprocess.run([sys.executable, "-c", KILLED_AT, target, *args], env=_env(home),
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == -9, f"expected a SIGKILL at {target}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
+    code, output = _run(home, [sys.executable, "-c", KILLED_AT, target, *args])
+    assert code == -9, f"expected a SIGKILL at {target}: {output}"
 
 
 def _lake_rows(home, table):

@@ -3,6 +3,8 @@ deployment, add ratings, see the event-triggered incremental run, check the ware
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
@@ -49,6 +51,17 @@ def test_nightly_then_event_triggered_incremental(tmp_path, monkeypatch):
             env=env, capture_output=True, text=True, timeout=1600)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:] + (tmp_path / "worker.log").read_text()[-3000:]
         db = settings.warehouse_path
+        # the same unchanged night typed at the CLI: it shares the deployment run's keys, so every
+        # branch with a fingerprint is skipped (the worker's environment differs: an empty lake
+        # URL, the schedule, the project directory)
+        cli = subprocess.run([str(Path(sys.executable).with_name("cinepipe")), "nightly", "--sample", "--json"],
+                             env={k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")},
+                             capture_output=True, text=True, timeout=900)
+        assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
+        summary = json.loads(_query(db, "select summary from pipeline_runs where flow_name = 'nightly' "
+                                        "order by started_at desc limit 1")[0][0])
+        for branch in ("movielens", "imdb", "mnist"):
+            assert "skipped" in summary["branches"][branch], (branch, summary["branches"][branch])
         dataset = "ml-sample"
         before = dict(_query(db, "select user_id, max(created_at) from recommendations where dataset = ? group by 1", [dataset]))
         n_before = _query(db, "select count(*) from movielens_ratings where dataset = ?", [dataset])[0][0]
