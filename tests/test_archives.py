@@ -82,12 +82,10 @@ def test_zip_bomb_is_refused_before_a_byte_is_written(home, tmp_path):
 
 def test_member_and_total_caps_refuse_and_leave_nothing(home, small_csv_dir, tmp_path):
     release = _release_zip(tmp_path / "ml-latest-small.zip", small_csv_dir)
-    small_member = home.model_copy(update={"archive_max_member_bytes": 1000})
     with pytest.raises(ArchiveRefused, match="member cap .*CINEPIPE_ARCHIVE_MAX_MEMBER_BYTES"):
-        resolve(str(release), small_member)
-    small_total = home.model_copy(update={"archive_max_total_bytes": 20_000})
+        resolve(str(release), home, limits=ArchiveLimits(max_member_bytes=1000))
     with pytest.raises(ArchiveRefused, match="total cap"):
-        resolve(str(release), small_total)
+        resolve(str(release), home, limits=ArchiveLimits(max_total_bytes=20_000))
     assert _files_under(_extract_root(home)) == []
     assert resolve(str(release), home).dataset == "ml-latest-small"  # the defaults fit a real release
 

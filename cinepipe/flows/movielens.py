@@ -32,7 +32,8 @@ U1_MODELS = ("global_mean", "biases", "item_knn", "blend")
 def ingest_movielens_flow(source: str) -> dict:
     """Source to warehouse: returns the release, per-step counts and the loaded row counts."""
     settings = get_settings()
-    release = fetch_movielens(source)
+    release = fetch_movielens(source, settings.archive_max_member_bytes, settings.archive_max_total_bytes,
+                              settings.archive_max_ratio)
     # the stage steps' cached results name tables in the release's staging database: when a user
     # removed it, they run again instead of handing on a path to nothing
     rebuild = {} if stage.stage_exists(stage.stage_dir_for(settings, release["content_key"])) else {"refresh_cache": True}
@@ -110,7 +111,7 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
         ]
         exported = export_recommendations(trained, snapshot, settings.top_n, settings.cold_start_min_ratings,
                                           [s.result() for s in scored])
-        promoted = record_promotion(decision, model_dir=trained["dir"])
+        promoted = record_promotion(decision, model_dirs={decision.model: trained["dir"]})
     else:
         exported = {"skipped": True, "kept": decision.serving_model}
         promoted = record_promotion(decision)

@@ -74,14 +74,15 @@ def download_release(url: str, settings: Settings, progress: Callable | None = N
 RELEASE_FILES = ("u.data", "u.item", "u1.base", "u1.test", "ratings.csv", "movies.csv", "links.csv", "tags.csv")
 
 
-def _extract(zip_path: Path, dest_root: Path, settings: Settings, source: str) -> Path:
-    """The release files of a zip, extracted within the archive limits (once per zip content) and
-    CRC-checked as they are read: a bomb is refused from its headers, before any expansion."""
-    dest = dest_root / sha256_file(zip_path)[:16]
+def _extract(zip_path: Path, dest_root: Path, limits: ArchiveLimits, source: str) -> Path:
+    """The release files of a zip, extracted within the archive limits (once per zip content and
+    limits: tightened limits check the zip again) and CRC-checked as they are read: a bomb is
+    refused from its headers, before any expansion."""
+    dest = dest_root / content_key(sha256_file(zip_path), limits)
     if not dest.is_dir():  # made complete by one rename: a refused or killed extraction leaves none
         dest_root.mkdir(parents=True, exist_ok=True)
         try:
-            extract_zip(zip_path, dest, lambda name: name in RELEASE_FILES, ArchiveLimits.from_settings(settings), source)
+            extract_zip(zip_path, dest, lambda name: name in RELEASE_FILES, limits, source)
         except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
             raise DownloadError(source, f"the archive {zip_path.name} is truncated or corrupt ({exc})",
                                 f"Delete {zip_path} and download it again, or check the source.") from exc
@@ -131,8 +132,10 @@ def dataset_name(root: Path, layout: Layout, hint: str | None = None) -> str:
     return "ml-100k" if layout.is_100k else (root.name or "movielens")
 
 
-def resolve(source: str, settings: Settings, progress: Callable | None = None) -> Release:
-    """Turn ``source`` into a local release directory (downloading and extracting as needed)."""
+def resolve(source: str, settings: Settings, progress: Callable | None = None,
+            limits: ArchiveLimits = ArchiveLimits()) -> Release:
+    """Turn ``source`` into a local release directory (downloading and extracting as needed, a zip
+    within ``limits``)."""
     hint = None
     if is_remote(source):
         path = download_release(source, settings, progress)
@@ -148,7 +151,7 @@ def resolve(source: str, settings: Settings, progress: Callable | None = None) -
                 source, f"{path.name} is neither a directory nor a zip archive",
                 "Pass a release directory, a .zip, or its URL.",
             )
-        path = _extract(path, settings.staging_dir / "movielens-release-files", settings, source)
+        path = _extract(path, settings.staging_dir / "movielens-release-files", limits, source)
     root, layout = find_root(path, source)
     files = ["u.data", "u.item", "u1.base", "u1.test"] if layout.is_100k else [
         "ratings.csv", "movies.csv", "links.csv", "tags.csv"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from prefect import task
 
+from cinepipe.archives import ArchiveLimits
 from cinepipe.movielens import source as ml_source
 from cinepipe.movielens import stage
 from cinepipe.progress import download_bar
@@ -18,10 +19,13 @@ from cinepipe.tasks._common import (
 
 
 @task(name="fetch-movielens", task_run_name="fetch-movielens", **NETWORK)
-def fetch_movielens(source: str) -> dict:
-    """Download (conditionally) or locate a release; returns where it is and its content key."""
+def fetch_movielens(source: str, archive_max_member_bytes: int, archive_max_total_bytes: int,
+                    archive_max_ratio: float) -> dict:
+    """Download (conditionally) or locate a release, a zip extracted within the archive caps;
+    returns where it is and its content key."""
+    limits = ArchiveLimits(archive_max_member_bytes, archive_max_total_bytes, archive_max_ratio)
     with download_bar(f"download {source}") as progress:
-        release = ml_source.resolve(source, get_settings(), progress)
+        release = ml_source.resolve(source, get_settings(), progress, limits)
     return {
         "source": source,
         "root": str(release.root),
