@@ -30,7 +30,7 @@ def judge_candidates(gate: Gate, dataset: str, values: dict[str, float], toleran
     return promotion.decide(gate, dataset, values, serving, tolerance)
 
 
-@task(name="record-promotion")
+@task(name="record-promotion", task_run_name="record-promotion")
 def record_promotion(decision: Decision | None, run_id: str | None = None, model_dir: str | None = None) -> dict | None:
     """Append the decision to ``model_promotions``, log its reason and publish it as an artifact."""
     if decision is None:
