@@ -6,9 +6,11 @@ from prefect import flow
 
 from cinepipe import warehouse
 from cinepipe.mnist.models import BASELINES
+from cinepipe.promotion import MNIST
 from cinepipe.runtime import task_runner, timed_run_name
 from cinepipe.settings import get_settings
-from cinepipe.tasks.evaluate.mnist import evaluate_mnist
+from cinepipe.tasks.evaluate.mnist import evaluate_mnist, majority_baseline_mnist
+from cinepipe.tasks.evaluate.promotion import judge_candidates, record_promotion
 from cinepipe.tasks.ingest.mnist import fetch_mnist, load_mnist, stage_mnist
 from cinepipe.tasks.train.mnist import train_mnist_baseline, train_mnist_cnn
 
@@ -22,7 +24,9 @@ def ingest_mnist_flow(source: str, dataset: str = "mnist") -> dict:
 
 
 def _ingest(source: str, dataset: str, run_id: str) -> dict:
-    fetched = fetch_mnist(source, dataset)
+    settings = get_settings()
+    fetched = fetch_mnist(source, dataset, settings.archive_max_member_bytes, settings.archive_max_total_bytes,
+                          settings.archive_max_ratio)
     staged = stage_mnist(fetched)
     loaded = load_mnist(staged, run_id)
     return {"dataset": dataset, "source": source, "checksums": fetched["checksums"],
@@ -41,12 +45,16 @@ def mnist_flow(source: str, dataset: str = "mnist", quick: bool = False) -> dict
     trained = [train_mnist_cnn(staged, quick, settings.seed, run_id)]
     trained += [train_mnist_baseline(staged, m, quick, settings.seed, run_id) for m in BASELINES]
     accuracy = evaluate_mnist(trained, staged, run_id)
+    baseline = majority_baseline_mnist(staged)
+    decision = judge_candidates(MNIST, dataset, {**accuracy, MNIST.baseline_model: baseline}, settings.promotion_tolerance)
+    promoted = record_promotion(decision, run_id, {t["model"]: t["dir"] for t in trained})
     return {
         **ingested,
         "run_id": run_id,
         "quick": quick,
         "test_accuracy": accuracy,
         "best_model": max(accuracy, key=accuracy.get),
+        "promotion": promoted,
         "train_seconds": {t["model"]: t["train_seconds"] for t in trained},
         "artifacts": {t["model"]: t["dir"] for t in trained},
     }

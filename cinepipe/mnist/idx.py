@@ -41,17 +41,19 @@ def decompress(blob: bytes, source: str, limits: ArchiveLimits = ArchiveLimits()
         ) from exc
 
 
-def parse_idx(blob: bytes, source: str, expect: str | None = None) -> np.ndarray:
+def parse_idx(blob: bytes, source: str, expect: str | None = None,
+              limits: ArchiveLimits = ArchiveLimits()) -> np.ndarray:
     """Decode IDX bytes (gzipped or not) into a uint8 array of the header's shape.
 
     Args:
         blob: the file's bytes.
         source: named in errors.
         expect: ``"images"`` or ``"labels"`` to insist on that magic number.
+        limits: the caps a gzipped file must expand within.
     Raises:
         LayoutError: wrong magic, an unsupported type, or fewer bytes than the header promises.
     """
-    data = decompress(blob, source)
+    data = decompress(blob, source, limits)
     if len(data) < 4:
         raise LayoutError(source, f"only {len(data)} bytes, too short for an IDX header",
                           "The file is truncated; download it again.")
@@ -89,9 +91,9 @@ def encode_idx(array: np.ndarray) -> bytes:
     return header + values.tobytes()
 
 
-def read_idx(path: Path, expect: str | None = None) -> np.ndarray:
-    """Read an IDX file, gzipped or plain."""
-    return parse_idx(Path(path).read_bytes(), str(path), expect)
+def read_idx(path: Path, expect: str | None = None, limits: ArchiveLimits = ArchiveLimits()) -> np.ndarray:
+    """Read an IDX file, gzipped (expanded within ``limits``) or plain."""
+    return parse_idx(Path(path).read_bytes(), str(path), expect, limits)
 
 
 def write_idx(path: Path, array: np.ndarray) -> Path:

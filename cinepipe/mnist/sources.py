@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from cinepipe.archives import check_plain_file
+from cinepipe.archives import ArchiveLimits, check_plain_file
 from cinepipe.errors import DownloadError, LayoutError
 from cinepipe.mnist.idx import decompress
 
@@ -67,23 +67,24 @@ def _md5(blob: bytes) -> str:
     return hashlib.md5(blob, usedforsecurity=False).hexdigest()  # the publishers state md5
 
 
-def checksum_status(dataset: str, stem: str, blob: bytes) -> str:
+def checksum_status(dataset: str, stem: str, blob: bytes, limits: ArchiveLimits = ArchiveLimits()) -> str:
     """Compare a file's bytes (gzipped or plain) with the published md5 of ``dataset``."""
     gz_md5 = PUBLISHED_GZ_MD5.get(dataset, {}).get(stem)
     idx_md5 = PUBLISHED_IDX_MD5.get(dataset, {}).get(stem)
     if gz_md5 and _md5(blob) == gz_md5:
         return VERIFIED
     if idx_md5:
-        plain = decompress(blob, stem)  # within the archive limits: a gzip bomb is refused
+        plain = decompress(blob, stem, limits)  # within the archive limits: a gzip bomb is refused
         return VERIFIED if _md5(plain) == idx_md5 else MISMATCH
     if gz_md5 and blob[:2] == b"\x1f\x8b":
         return MISMATCH
     return UNKNOWN
 
 
-def require_published(dataset: str, stem: str, path: Path, source: str) -> str:
+def require_published(dataset: str, stem: str, path: Path, source: str,
+                      limits: ArchiveLimits = ArchiveLimits()) -> str:
     """Raise when a downloaded file contradicts the published md5 of ``dataset``."""
-    status = checksum_status(dataset, stem, path.read_bytes())
+    status = checksum_status(dataset, stem, path.read_bytes(), limits)
     if status == MISMATCH:
         raise DownloadError(
             source,

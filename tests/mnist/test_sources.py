@@ -7,6 +7,8 @@ from cinepipe.mnist import sample, sources
 from cinepipe.mnist.sources import FILES
 from cinepipe.tasks.ingest.mnist import fetch_mnist
 
+CAPS = (2 << 30, 8 << 30, 100.0)  # the archive caps the flow passes (the defaults)
+
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 
@@ -38,21 +40,21 @@ def test_missing_file_is_named(tmp_path, sample_dir):
 def test_download_with_a_bad_md5_is_rejected(home, httpserver, sample_dir):
     base = _serve(httpserver, sample_dir)
     with pytest.raises(DownloadError, match="does not match the published md5 of fashion-mnist"):
-        fetch_mnist.fn(base, "fashion-mnist")
+        fetch_mnist.fn(base, "fashion-mnist", *CAPS)
     cached = list((home.downloads_dir / "mnist" / "fashion-mnist").rglob("*-ubyte*"))
     assert not [p for p in cached if not p.name.endswith(".meta.json")]  # the bad file is not kept
 
 
 def test_download_from_a_plain_mirror(home, httpserver, sample_dir):
     base = _serve(httpserver, sample_dir, gz=False)  # .gz requests get 404, plain files exist
-    fetched = fetch_mnist.fn(base, "digits-sample")
+    fetched = fetch_mnist.fn(base, "digits-sample", *CAPS)
     assert set(fetched["checksums"].values()) == {sources.UNKNOWN}
     assert all(not p.endswith(".gz") for p in fetched["files"].values())
 
 
 def test_local_directory_and_file_url_agree(home, sample_dir):
-    by_path = fetch_mnist.fn(str(sample_dir), "mnist")
-    by_url = fetch_mnist.fn(sample_dir.as_uri(), "mnist")
+    by_path = fetch_mnist.fn(str(sample_dir), "mnist", *CAPS)
+    by_url = fetch_mnist.fn(sample_dir.as_uri(), "mnist", *CAPS)
     assert by_path["key"] == by_url["key"]
     assert set(by_path["checksums"].values()) == {sources.MISMATCH}  # reported, not enforced locally
 

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 from prefect import task
 
 from cinepipe import warehouse
+from cinepipe.archives import ArchiveLimits
 from cinepipe.contracts import sql
 from cinepipe.download import fetch, is_remote, local_path, sha256_file
 from cinepipe.errors import DownloadError, ValidationFailed
@@ -44,10 +45,13 @@ def _download(base_url: str, stem: str, dest_dir: Path, settings: Settings) -> P
 
 
 @task(name="fetch-mnist", task_run_name="fetch-mnist[{dataset}]", **NETWORK)
-def fetch_mnist(source: str, dataset: str) -> dict:
+def fetch_mnist(source: str, dataset: str, archive_max_member_bytes: int, archive_max_total_bytes: int,
+                archive_max_ratio: float) -> dict:
     """Download (cached under downloads/) or locate the four files and compare them with the
-    published md5; a download that contradicts it is deleted and rejected."""
+    published md5 (a gzipped file expanded within the archive caps); a download that contradicts
+    it is deleted and rejected."""
     settings = get_settings()
+    limits = ArchiveLimits(archive_max_member_bytes, archive_max_total_bytes, archive_max_ratio)
     paths: dict[str, str] = {}
     checksums: dict[str, str] = {}
     if is_remote(source):
@@ -55,7 +59,7 @@ def fetch_mnist(source: str, dataset: str) -> dict:
         for (split, kind), stem in sources.FILES.items():
             path = _download(source, stem, dest_dir, settings)
             try:
-                checksums[stem] = sources.require_published(dataset, stem, path, source)
+                checksums[stem] = sources.require_published(dataset, stem, path, source, limits)
             except DownloadError:
                 path.unlink(missing_ok=True)
                 raise
@@ -63,10 +67,11 @@ def fetch_mnist(source: str, dataset: str) -> dict:
     else:
         for (split, kind), found in sources.find_local(local_path(source).resolve()).items():
             path = Path(found.location)
-            checksums[found.stem] = sources.checksum_status(dataset, found.stem, path.read_bytes())
+            checksums[found.stem] = sources.checksum_status(dataset, found.stem, path.read_bytes(), limits)
             paths[f"{split}_{kind}"] = str(path)
     key = content_key(dataset, *(sha256_file(Path(paths[k])) for k in sorted(paths)))
-    return {"source": source, "dataset": dataset, "files": paths, "checksums": checksums, "key": key}
+    return {"source": source, "dataset": dataset, "files": paths, "checksums": checksums, "key": key,
+            "limits": [archive_max_member_bytes, archive_max_total_bytes, archive_max_ratio]}
 
 
 @task(name="stage-mnist", task_run_name="stage-mnist[{fetched[dataset]}]", cache_policy=STAGED)
@@ -77,8 +82,9 @@ def stage_mnist(fetched: dict) -> dict:
     out = content_dir(get_settings().staging_dir / "mnist", key)
     tables, counts, duplicates = [], {}, {}
     for split in ("train", "test"):
-        images = idx.read_idx(Path(fetched["files"][f"{split}_images"]), "images")
-        labels = idx.read_idx(Path(fetched["files"][f"{split}_labels"]), "labels")
+        limits = ArchiveLimits(*fetched["limits"])  # the caps the fetch checked the files within
+        images = idx.read_idx(Path(fetched["files"][f"{split}_images"]), "images", limits)
+        labels = idx.read_idx(Path(fetched["files"][f"{split}_labels"]), "labels", limits)
         validate.check_split(images, labels, split=split, source=fetched["source"])
         tables.append(store.images_table(dataset, split, images, labels))
         counts[split] = len(labels)
