@@ -285,14 +285,14 @@ def recommend(
     """A user's latest top-N list, with titles."""
     from cinepipe.recommend import latest_list
 
-    frame, dataset_name = latest_list(get_settings(), user_id=user, n=n, dataset=dataset)
-    table = Table(title=f"top {len(frame)} for user {user} ({dataset_name})")
+    picks, dataset_name = latest_list(get_settings(), user_id=user, n=n, dataset=dataset)
+    table = Table(title=f"top {len(picks)} for user {user} ({dataset_name})")
     for col in ("rank", "movie_id", "title", "score"):
         table.add_column(col, justify="right" if col != "title" else "left")
-    for row in frame.itertuples():
+    for row in picks:
         table.add_row(str(row.rank), str(row.movie_id), str(row.title), f"{row.score:.3f}")
     console.print(table)
-    if bool(frame["cold_start"].any()):
+    if any(row.cold_start for row in picks):
         console.print("[yellow]cold start: this user has few ratings, so this is a popularity list[/]")
 
 
@@ -353,6 +353,17 @@ def serve(
     from cinepipe.ops.serve import serve_all
 
     serve_all(get_settings(), port=port)
+
+
+@server_app.command("start")
+def server_start(
+    port: Annotated[int | None, typer.Option(help="Port to start it on (default: a free one).")] = None,
+) -> None:
+    """Start the home's Prefect server now (commands that run flows start it when they need it)."""
+    from cinepipe.ops.server import ensure_server
+
+    state = ensure_server(get_settings(), port=port)
+    console.print(f"Prefect UI: {state['ui_url']}  (pid {state['pid']}; stops after {state['idle_s']:.0f}s unused)")
 
 
 @server_app.command("status")

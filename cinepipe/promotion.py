@@ -10,16 +10,19 @@ whose latest ``promoted`` row of a (target, dataset) names the model in service.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
-import pandas as pd
 
 from cinepipe import warehouse
 from cinepipe.settings import Settings
+
+if TYPE_CHECKING:  # `cinepipe status` reads the serving models without loading either
+    import numpy as np
 
 PROMOTED = "promoted"
 KEPT = "kept"
@@ -136,6 +139,8 @@ def decide(gate: Gate, dataset: str, values: Mapping[str, float], serving: Servi
 def majority_class_accuracy(train_labels: np.ndarray, test_labels: np.ndarray,
                             test_weights: np.ndarray | None = None) -> float:
     """Test accuracy of always answering the training split's most frequent class."""
+    import numpy as np
+
     classes, counts = np.unique(np.asarray(train_labels), return_counts=True)
     majority = classes[np.argmax(counts)]
     return float(np.average(np.asarray(test_labels) == majority, weights=test_weights))
@@ -192,14 +197,18 @@ def serving_model(con: duckdb.DuckDBPyConnection, gate: Gate, dataset: str) -> S
     return Serving(model, value if (protocol, metric) == (gate.protocol, gate.metric) else None)
 
 
-def serving_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per (target, dataset): the model in service, the figure it was promoted with, and the
-    latest decision with its reason."""
-    return con.execute(SERVING_SQL).df()
+def serving_models(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """One named row per (target, dataset): the model in service, the figure it was promoted with, and
+    the latest decision with its reason."""
+    cursor = con.execute(SERVING_SQL)
+    row = namedtuple("ServingModel", [column[0] for column in cursor.description])
+    return [row(*values) for values in cursor.fetchall()]
 
 
 def record_decision(settings: Settings, decision: Decision, *, run_id: str, model_dir: str | None = None) -> None:
     """Append the decision to ``model_promotions``."""
+    import pandas as pd
+
     frame = pd.DataFrame([{**asdict(decision), "run_id": run_id, "model_dir": model_dir, "created_at": datetime.now(UTC)}])
     with warehouse.transaction(settings) as con:
         warehouse.append_df(con, "model_promotions", frame)

@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 from filelock import FileLock, Timeout
 
 from cinepipe import duck
@@ -24,6 +24,9 @@ from cinepipe.contracts import sql, warehouse_sql_dir
 from cinepipe.errors import CinepipeError
 from cinepipe.hashing import content_key
 from cinepipe.settings import Settings
+
+if TYPE_CHECKING:  # pandas costs half a second to import: `status` and `recommend` do without
+    import pandas as pd
 
 LAYER_ORDER = ("ops", "raw", "staging", "marts", "exports")
 CHECKPOINT_THRESHOLD = "1MB"
@@ -208,6 +211,8 @@ def record_quarantine(
     """Append rejected rows (columns ``raw``, ``reason``) to ``quarantine``."""
     if rows.empty:
         return 0
+    import pandas as pd
+
     frame = pd.DataFrame(
         {
             "source": source,
@@ -230,6 +235,8 @@ def record_metrics(
     """Append evaluation figures to ``eval_metrics`` (one dict per metric value)."""
     if not rows:
         return 0
+    import pandas as pd
+
     frame = pd.DataFrame(list(rows))
     frame["run_id"] = run_id
     frame["created_at"] = datetime.now(UTC)

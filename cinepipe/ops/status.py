@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -51,20 +50,19 @@ def render_status(settings: Settings, console: Console) -> None:
     st = Table(title="serving models")
     for col in ("target", "dataset", "model", "protocol", "metric", "value", "promoted (UTC)", "last decision"):
         st.add_column(col)
-    for r in serving.itertuples():
+    for r in serving:
         st.add_row(r.target, r.dataset, r.model, r.protocol, r.metric, f"{r.value:.4f}",
                    r.created_at.strftime("%Y-%m-%d %H:%M:%S"), f"{r.last_decision}: {r.last_reason}")
     console.print(st)
 
 
-def _serving(con) -> pd.DataFrame:
+def _serving(con) -> list[tuple]:
     """The model in service per (target, dataset), with the latest decision and its reason; none on a
     warehouse made before the gate existed (a read-only connection does not create the table)."""
     exists = con.execute("select count(*) from duckdb_tables() where database_name = current_database()"
                          " and table_name = 'model_promotions'").fetchone()[0]
     if not exists:
-        return pd.DataFrame(columns=["target", "dataset", "model", "protocol", "metric", "value", "created_at",
-                                     "last_decision", "last_reason"])
+        return []
     return promotion.serving_models(con)
 
 

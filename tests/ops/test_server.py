@@ -71,7 +71,11 @@ def test_status_and_stop(tmp_path):
 
 
 def test_two_commands_share_one_server_and_two_homes_have_two(tmp_path):
-    first, _ = _ensure(tmp_path / "a")
+    at_once = [subprocess.Popen([sys.executable, "-c", ENSURE], env=_env(tmp_path / "a"), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    started = [json.loads(proc.communicate(timeout=600)[0]) for proc in at_once]
+    assert started[0]["pid"] == started[1]["pid"], "two commands starting at once started two servers"
+    first = started[0]
     again, notes = _ensure(tmp_path / "a")
     assert again["pid"] == first["pid"] and "replacing" not in notes
     other, _ = _ensure(tmp_path / "b")
