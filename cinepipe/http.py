@@ -301,8 +301,11 @@ class AnswerCache:
         meta_path, body_path = self._paths(key)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if "body_sha256" not in meta and isinstance(meta.get("body"), dict):
+                # kept before bodies had their own file (the Naver API cache): still an answer
+                return Answer(meta["status"], json.dumps(meta["body"], ensure_ascii=False).encode())
             body = body_path.read_bytes()
-        except (FileNotFoundError, ValueError):
+        except (FileNotFoundError, ValueError, KeyError):
             return None
         if hashlib.sha256(body).hexdigest() != meta.get("body_sha256"):
             return None  # a body and record from different answers: ask again

@@ -154,3 +154,14 @@ def test_atomic_write_leaves_the_old_file_when_the_writer_fails(tmp_path):
         tmp.write_text("half")
         raise RuntimeError("killed")
     assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["pointer.json"]
+
+
+def test_an_answer_kept_by_the_former_api_cache_is_still_served(tmp_path):
+    import json
+
+    cache = AnswerCache(tmp_path)
+    key = cache.key("http://h/v1/search/movie.json", {"query": "괴물"})
+    old = tmp_path / key[:2] / f"{key}.json"
+    old.parent.mkdir(parents=True)
+    old.write_text(json.dumps({"request": {}, "status": 200, "body": {"items": [{"title": "괴물"}]}}))
+    assert cache.lookup(key).json() == {"items": [{"title": "괴물"}]}

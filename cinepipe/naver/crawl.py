@@ -10,6 +10,7 @@ in disagreement or outside 0-10 is ``LayoutChanged`` with the reason, reported p
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -376,11 +377,16 @@ class PoliteFetcher:
             self._robots = parser
         return self._robots.can_fetch(ROBOTS_AGENT, url)
 
+    def _kept_before(self, url: str) -> Answer | None:
+        """A page cached before the shared answer cache, as ``<sha256(url)>.html``."""
+        digest = hashlib.sha256(url.encode()).hexdigest()
+        path = self.cache.root / digest[:2] / f"{digest}.html"
+        return Answer(200, path.read_bytes(), content_type="text/html; charset=utf-8") if path.is_file() else None
+
     def fetch_basic(self, code: int) -> str:
         """The HTML of a movie's basic page, from the cache when it was fetched before."""
         url = basic_page_url(self.web_base, code)
-        key = self.cache.key(url)
-        kept = self.cache.lookup(key)
+        kept = self.cache.lookup(self.cache.key(url)) or self._kept_before(url)
         if kept is not None:
             self._http.stats.add(cache_hits=1)
             return kept.text()
