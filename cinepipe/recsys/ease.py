@@ -34,24 +34,10 @@ def ease_weights(x: sparse.csr_matrix, reg: float) -> np.ndarray:
     """Item-item weights B (zero diagonal) for binary user x item matrix ``x``."""
     gram = (x.T @ x).toarray().astype(np.float32)
     gram[np.diag_indices_from(gram)] += reg
-    inverse = _spd_inverse(gram)
+    inverse = np.linalg.inv(gram)
     weights = -inverse / np.diag(inverse)[None, :]
     weights[np.diag_indices_from(weights)] = 0.0
     return weights
-
-
-def _spd_inverse(matrix: np.ndarray) -> np.ndarray:
-    """Inverse of a symmetric positive definite matrix by Cholesky (half the work of LU)."""
-    from scipy.linalg import lapack
-
-    factor, info = lapack.spotrf(matrix, lower=True)
-    if info == 0:
-        inverse, info = lapack.spotri(factor, lower=True, overwrite_c=True)
-    if info != 0:  # not positive definite in float32: fall back to LU
-        return np.linalg.inv(matrix)
-    upper = np.triu_indices_from(inverse, 1)
-    inverse[upper] = inverse.T[upper]  # spotri fills the lower triangle only
-    return inverse
 
 
 class EASE(_ScaledModel):
