@@ -12,6 +12,7 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cinepipe.archives import ArchiveLimits, ArchiveRefused, extract_zip
@@ -256,8 +257,6 @@ def test_imdb_directory_fifo_is_refused_instead_of_hanging(tmp_path):
 # ---- MNIST -------------------------------------------------------------------------------------
 
 def test_mnist_directory_with_a_linked_file_is_refused(tmp_path):
-    import numpy as np
-
     for (_, kind), stem in FILES.items():
         shape = (2, 28, 28) if kind == "images" else (2,)
         idx.write_idx(tmp_path / f"{stem}.gz", np.zeros(shape, dtype=np.uint8))
@@ -296,3 +295,39 @@ def test_a_corrupt_release_member_names_the_zip_to_delete_and_leaves_nothing(hom
         resolve(str(path), home)
     assert str(path) in info_.value.action
     assert _files_under(_extract_root(home)) == []
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (os.system, (f"touch {_RunsCode.marker}",))
+
+
+def _npz(path: Path, arrays: dict) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, array in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as out:
+                np.lib.format.write_array(out, array, allow_pickle=True)
+    (path.parent / "imdb_word_index.json").write_text('{"good": 1, "bad": 2}')
+    return path
+
+
+def test_a_keras_npz_whose_pickle_would_run_code_is_refused(tmp_path):
+    _RunsCode.marker = tmp_path / "ran"
+    evil = np.empty(1, dtype=object)
+    evil[0] = _RunsCode()
+    ys = np.zeros(1, dtype=np.int64)
+    path = _npz(tmp_path / "imdb.npz", {"x_train": evil, "y_train": ys, "x_test": evil, "y_test": ys})
+    with pytest.raises(CinepipeError, match="posix.system|os.system") as info:
+        read_reviews(path)
+    assert "not part of an array" in str(info.value)
+    assert not _RunsCode.marker.exists()
+
+
+def test_a_keras_npz_bomb_is_refused_before_expansion(tmp_path):
+    xs = np.empty(2, dtype=object)
+    xs[0], xs[1] = [1, 2], [2, 1]
+    big = np.zeros(16 * MiB, dtype=np.int64)  # 128 MiB of zeros, a few hundred KB deflated
+    path = _npz(tmp_path / "imdb.npz", {"x_train": xs, "y_train": big, "x_test": xs, "y_test": big})
+    assert path.stat().st_size < 2 * MiB
+    with pytest.raises(ArchiveRefused, match="y_train.npy expands"):
+        read_reviews(path)

@@ -13,8 +13,10 @@ use as ``raw, reason`` rows for the quarantine.
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import tarfile
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +95,7 @@ def read_reviews(path: Path, limits: ReadLimits = ReadLimits()) -> ReadResult:
     layout = detect_layout(path)
     if layout == "keras":
         npz = path if path.is_file() else path / "imdb.npz"
-        return read_keras(npz, npz.with_name("imdb_word_index.json"))
+        return read_keras(npz, npz.with_name("imdb_word_index.json"), limits.archive)
     if layout == "acl-tar":
         rows, bad = _read_tar(path, limits)
     else:
@@ -235,7 +237,45 @@ def decode_sequence(seq: np.ndarray, words_by_rank: dict[int, str], offset_form:
     return " ".join(words_by_rank[r] for r in ranks if r in words_by_rank)
 
 
-def read_keras(npz_path: Path, word_index_path: Path) -> ReadResult:
+class _ArraysOnly(pickle.Unpickler):
+    """Unpickles numpy arrays (Keras stores each review as a list in an object array) and nothing
+    else: a pickle naming any other callable is refused instead of run."""
+
+    ALLOWED = frozenset(
+        (module, name) for module in ("numpy.core.multiarray", "numpy._core.multiarray")
+        for name in ("_reconstruct", "scalar")
+    ) | {("numpy", "ndarray"), ("numpy", "dtype")}
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"the file asks to run {module}.{name}, which is not part of an array")
+        return super().find_class(module, name)
+
+
+def _read_npz(npz_path: Path, names: tuple[str, ...], limits: ArchiveLimits) -> dict[str, np.ndarray]:
+    """The named arrays of an ``.npz`` (a zip), each checked against the archive limits before it
+    is expanded; object arrays are unpickled by :class:`_ArraysOnly`."""
+    budget = Budget(limits, npz_path.stat().st_size, str(npz_path))
+    headers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    out = {}
+    with zipfile.ZipFile(npz_path) as zf:
+        for name in names:
+            info = zf.getinfo(f"{name}.npy")
+            budget.admit(info.filename, info.file_size, info.compress_size)
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version not in headers:
+                    raise ValueError(f"{info.filename} is in .npy format {version}, not 1.0 or 2.0")
+                _, _, dtype = headers[version](fh)
+                if dtype.hasobject:
+                    out[name] = _ArraysOnly(fh).load()
+                    continue
+            with zf.open(info) as fh:
+                out[name] = np.lib.format.read_array(fh, allow_pickle=False)
+    return out
+
+
+def read_keras(npz_path: Path, word_index_path: Path, limits: ArchiveLimits = ArchiveLimits()) -> ReadResult:
     """Reviews from Keras' ``imdb.npz``, turned back into text with the word index."""
     where = str(npz_path)
     if not word_index_path.is_file():
@@ -243,9 +283,8 @@ def read_keras(npz_path: Path, word_index_path: Path) -> ReadResult:
                           "Put imdb_word_index.json next to imdb.npz.")
     try:
         word_index = json.loads(word_index_path.read_text())
-        with np.load(npz_path, allow_pickle=True) as arrays:  # object arrays of lists need pickle
-            data = {k: arrays[k] for k in ("x_train", "y_train", "x_test", "y_test")}
-    except (OSError, ValueError, KeyError, zlib.error) as exc:
+        data = _read_npz(npz_path, ("x_train", "y_train", "x_test", "y_test"), limits)
+    except (OSError, ValueError, KeyError, zlib.error, zipfile.BadZipFile, pickle.UnpicklingError, EOFError) as exc:
         raise LayoutError(where, f"not a readable Keras imdb.npz / word index ({exc})",
                           "Expected arrays x_train, y_train, x_test, y_test and a JSON word index.") from exc
     words_by_rank = {int(rank): word for word, rank in word_index.items()}
