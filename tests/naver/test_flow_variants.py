@@ -1,5 +1,8 @@
 """The whole Naver branch against the stand-in drawing a mix of page variants, some to be refused."""
 
+import shutil
+from dataclasses import replace
+
 import duckdb
 import pytest
 
@@ -56,6 +59,17 @@ def test_every_loaded_score_is_the_services_and_every_unread_page_waits_with_its
     assert result["crawl_status"]["layout-changed"] == len(must_flag)
     csv_text = (naver_env.exports_dir / "naver_match_review.csv").read_text(encoding="utf-8")
     assert all(reason in csv_text for reason, _, _ in waiting)
+
+    # the site fixed (or the parser): the next run reads those pages, loads them, and nothing waits for them
+    for code in must_flag:
+        service.by_code[code] = replace(by_code[code], layout="basic", page_variant="real-2022")
+    shutil.rmtree(naver_env.http_cache_dir / "naver-web")
+    ingest_naver_flow(str(score_list))
+    assert _query(naver_env, "select count(*) from naver_match_review where reason like 'page %'") == [(0,)]
+    fixed = _query(naver_env, f"select naver_code, netizen_score, critic_score from naver_scores "
+                              f"where naver_code in ({', '.join(map(str, must_flag))})")
+    assert {code for code, *_ in fixed} == must_flag
+    assert all((n, c) == (by_code[code].netizen_score, by_code[code].critic_score) for code, n, c in fixed)
 
 
 def test_more_unread_pages_than_allowed_stop_the_branch_naming_what_broke(

@@ -123,7 +123,9 @@ def crawl_naver_pages(matches: str, naver_web_base: str, naver_obey_robots: bool
     unreadable = pages[pages["crawl_status"] == "layout-changed"]
     check_unreadable_share(dict(zip(unreadable[NAVER_CODE], unreadable["crawl_error"], strict=True)),
                            len(codes), naver_max_layout_failures, naver_web_base)
-    out = content_dir(Path(matches).parent, "pages", naver_web_base) / "pages.parquet"
+    # named by what the pages say: a site or parser that changed gives a new path, so later steps rerun
+    out = content_dir(Path(matches).parent, "pages", naver_web_base,
+                      pages.to_json(orient="records", force_ascii=False)) / "pages.parquet"
     pages.astype({NAVER_CODE: "int64"}).to_parquet(out, index=False)
     (out.parent / "crawl.json").write_text(json.dumps({"calls": fetcher.calls, "cache_hits": fetcher.cache_hits}))
     return str(out)

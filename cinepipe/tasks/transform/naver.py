@@ -175,7 +175,8 @@ def load_naver(staged: str, assembled: dict) -> dict:
             for k, d in zip(review[QUERY_KEY], review["decision"], strict=True)
         ]
         con.register("_keys", review[[QUERY_KEY]])
-        con.execute("delete from naver_match_review where query_key in (select query_key from _keys)")
+        # rows no longer waiting (a page now read, a title now matched) leave; settled ones stay as records
+        con.execute("delete from naver_match_review where decision is null or query_key in (select query_key from _keys)")
         con.unregister("_keys")
         warehouse.append_df(con, "naver_match_review", review)
         partition, key = Path(source).name, Path(staged).name
