@@ -44,11 +44,6 @@ class ArchiveLimits:
     max_total_bytes: int = 8 * GiB
     max_ratio: float = 100.0
 
-    @classmethod
-    def from_settings(cls, settings: object) -> ArchiveLimits:
-        return cls(settings.archive_max_member_bytes, settings.archive_max_total_bytes,  # type: ignore[attr-defined]
-                   settings.archive_max_ratio)  # type: ignore[attr-defined]
-
 
 def _size(n: int) -> str:
     return f"{n / GiB:.1f} GiB" if n >= GiB else f"{n / MiB:.1f} MiB" if n >= MiB else f"{n} bytes"

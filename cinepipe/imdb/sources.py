@@ -84,10 +84,6 @@ class ReadLimits:
     archive: ArchiveLimits = ArchiveLimits()
     max_review_bytes: int = 1 << 20  # the longest aclImdb review is 13.7 KB
 
-    @classmethod
-    def from_settings(cls, settings: object) -> ReadLimits:
-        return cls(ArchiveLimits.from_settings(settings), settings.imdb_max_review_bytes)  # type: ignore[attr-defined]
-
 
 def read_reviews(path: Path, limits: ReadLimits = ReadLimits()) -> ReadResult:
     """Read any supported form; raises ``LayoutError`` when no review of a split is found, and
