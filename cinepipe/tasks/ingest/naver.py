@@ -81,7 +81,8 @@ def search_naver(staged: str, naver_api_base: str) -> str:
         for r in rows.to_dict("records")
     ]
     answers = search_rows(client, records)
-    out = content_dir(Path(staged), "search", naver_api_base) / "search.json"
+    # named by the answers (as checked): other answers or other checks give a new path, so matching reruns
+    out = content_dir(Path(staged), "search", naver_api_base, answers) / "search.json"
     out.write_text(json.dumps({"answers": answers, "calls": client.stats.calls,
                                "cache_hits": client.stats.cache_hits}, ensure_ascii=False))
     return str(out)
