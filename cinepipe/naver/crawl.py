@@ -153,7 +153,8 @@ def read_score(block: Tag | None) -> float | None:
 
     The digits are the block's text whatever elements draw them (one text node, an ``em`` per
     digit, the point as text, ``em``, ``span`` or an image's ``alt``); the star bar's width must
-    agree with them within its rounding, and a number written in the bar must equal them.
+    agree with them within its rounding, and so must a number written in the bar. ``0.00`` under
+    an empty bar is no score.
 
     Raises:
         ValueError: (the reason) the digits are unreadable, disagree with the bar or leave 0-10.
@@ -185,10 +186,11 @@ def read_score(block: Tag | None) -> float | None:
         raise ValueError(f"its digits read {text!r}, outside 0-{SCORE_MAX:g}")
     if not _agrees(value, bar):
         raise ValueError(f"its digits read {text!r} but its star bar is {bar.percent:g}% wide")
-    label = re.search(r"(\d+(?:\.\d+)?)\s*점", bar.label)
-    if label and abs(float(label.group(1)) - value) > 0.005:
+    label = re.search(r"(\d+)(?:\.(\d+))?\s*점", bar.label)
+    if label and abs(float(label.group(0)[:-1]) - value) > 10.0 ** -len(label.group(2) or "") + 1e-9:
         raise ValueError(f"its digits read {text!r} but its star bar says {label.group(0)!r}")
-    return value
+    # ratings are 1-10 points: an average of 0 is how a page shows none, and a missing score is never 0
+    return value or None
 
 
 def _english_and_year(text: str) -> tuple[str | None, int | None]:

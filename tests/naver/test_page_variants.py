@@ -130,6 +130,12 @@ def _netizen_out_of_range(soup: BeautifulSoup) -> None:
     _set(soup, "netizen", "width:123.0%")
 
 
+def _critic_none_as_zero(soup: BeautifulSoup) -> None:
+    for em, drawn in zip(_digit_ems(soup.select_one(BASIC_BLOCKS["critic"])), "0.00", strict=True):
+        em.string = drawn
+    _set(soup, "critic", "width:0%")
+
+
 def _wide_neither_hidden_nor_named(soup: BeautifulSoup) -> None:
     wide = soup.select_one("div.wide_info_area")
     wide["class"] = ["info_area_2"]
@@ -186,6 +192,8 @@ VARIANTS: list[tuple[str, Callable[[], str], dict | str]] = [
     ("star bar style with spaces", edit(lambda s: _set(s, "critic", "height: 10px; width : 55.0 %")), {}),
     ("two star bars of different widths", edit(_two_bars), FLAG),
     ("the bar's words disagree", text("관람객 평점 8.04점", "관람객 평점 9.04점", 2), FLAG),
+    ("the bar's words rounded to one decimal", text("관람객 평점 8.04점", "관람객 평점 8.0점", 2), {}),
+    ("no critic score drawn as 0.00 under an empty bar", edit(_critic_none_as_zero), {"critic_score": None}),
     ("digits outside 0-10", edit(_netizen_out_of_range), FLAG),
     ("wide view not hidden by style", edit(lambda s: s.select_one("div.wide_info_area").attrs.pop("style")), {}),
     ("wide view neither hidden nor named", edit(_wide_neither_hidden_nor_named), FLAG),
