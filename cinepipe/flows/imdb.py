@@ -6,9 +6,11 @@ from prefect import flow
 
 from cinepipe import warehouse
 from cinepipe.imdb.baselines import LINEAR_SPECS
+from cinepipe.promotion import IMDB
 from cinepipe.runtime import tag_run, task_runner, timed_run_name
 from cinepipe.settings import get_settings
-from cinepipe.tasks.evaluate.imdb import evaluate_imdb
+from cinepipe.tasks.evaluate.imdb import evaluate_imdb, majority_baseline_imdb
+from cinepipe.tasks.evaluate.promotion import judge_candidates, record_promotion
 from cinepipe.tasks.ingest.imdb import fetch_imdb, load_imdb, read_imdb
 from cinepipe.tasks.train.imdb import train_imdb_keras, train_imdb_linear
 from cinepipe.tasks.transform.imdb import prepare_imdb, tfidf_imdb
@@ -37,7 +39,8 @@ def _ingest(source: str, run_id: str) -> dict:
 @flow(name="imdb", flow_run_name=timed_run_name("imdb"), task_runner=task_runner())
 def imdb_flow(source: str, quick: bool = False) -> dict:
     """The whole branch; returns counts, duplicates dropped, per-model test accuracy and timings."""
-    seed = get_settings().seed
+    settings = get_settings()
+    seed = settings.seed
     run_id = warehouse.new_run_id()
     ingested = _ingest(source, run_id)
     tag_run(f"dataset:{ingested['dataset']}")
@@ -46,6 +49,10 @@ def imdb_flow(source: str, quick: bool = False) -> dict:
     trained = [train_imdb_linear(features, m, seed, run_id) for m in LINEAR_SPECS]
     trained += [train_imdb_keras(prepared, m, quick, seed, run_id) for m in KERAS_MODELS]
     accuracy = evaluate_imdb(trained, prepared, features, ingested["dataset"], run_id)
+    baseline = majority_baseline_imdb(prepared)
+    decision = judge_candidates(IMDB, ingested["dataset"], {**accuracy, IMDB.baseline_model: baseline},
+                                settings.promotion_tolerance)
+    promoted = record_promotion(decision, run_id, {t["model"]: t["dir"] for t in trained})
     return {
         **ingested,
         "run_id": run_id,
@@ -56,6 +63,7 @@ def imdb_flow(source: str, quick: bool = False) -> dict:
         "duplicates_dropped": sum(ingested["validation"]["duplicate_texts_dropped"].values()),
         "test_accuracy": accuracy,
         "best_model": max(accuracy, key=accuracy.get),
+        "promotion": promoted,
         "train_seconds": {t["model"]: t["train_seconds"] for t in trained},
         "train_cpu_seconds": {t["model"]: t["train_cpu_seconds"] for t in trained},
     }

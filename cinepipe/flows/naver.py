@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from prefect import flow
 
+from cinepipe.promotion import NAVER
 from cinepipe.runtime import timed_run_name
 from cinepipe.settings import get_settings
+from cinepipe.tasks.evaluate.promotion import judge_candidates, record_promotion
 from cinepipe.tasks.ingest.naver import (
     crawl_naver_pages,
     search_naver,
     stage_score_list,
 )
-from cinepipe.tasks.train.naver import record_study, study_naver
+from cinepipe.tasks.train.naver import DATASET, record_study, study_naver
 from cinepipe.tasks.transform.naver import (
     assemble_scores,
     export_naver,
@@ -43,6 +45,9 @@ def ingest_naver_flow(scores: str) -> dict:
 @flow(name="naver", flow_run_name=timed_run_name("naver"))
 def naver_flow(scores: str, quick: bool = False) -> dict:
     """The whole branch; returns the ingest counts and the study's cross-validated metrics."""
+    settings = get_settings()
     ingested = ingest_naver_flow(scores)
-    study = record_study(study_naver(ingested["scores"], quick, get_settings().seed))
-    return {**ingested, "study": study}
+    study = record_study(study_naver(ingested["scores"], quick, settings.seed))
+    decision = judge_candidates(NAVER, DATASET, {m: v[NAVER.metric] for m, v in study["metrics"].items()},
+                                settings.promotion_tolerance)
+    return {**ingested, "study": study, "promotion": record_promotion(decision)}

@@ -22,8 +22,10 @@ def test_branch_writes_ratings_quarantine_metrics_and_lists(home, demo_release, 
     from cinepipe.flows.incremental import incremental_flow
     from cinepipe.flows.movielens import movielens_flow
     from cinepipe.ops.inbox import add_ratings
+    from cinepipe.recsys.registry import RATING_MODELS
 
-    summary = movielens_flow(str(demo_release), quick=True)
+    # ranking candidates with a warm refresh only, so the update below refreshes whichever the gate promotes
+    summary = movielens_flow(str(demo_release), models=[*RATING_MODELS, "popularity", "ease"], quick=True)
     assert summary["rows_quarantined"] == 7
     with warehouse.connect(home, read_only=True) as con:
         assert con.execute("select count(*) from movielens_ratings").fetchone()[0] == 6_000

@@ -31,6 +31,11 @@ def test_quick_flow_on_the_sample_loads_reviews_and_records_metrics(home, prefec
         " and protocol = 'official-test' and metric = 'accuracy' and n_test = 120",
     ) == len(models)
     assert summary["test_accuracy"][summary["best_model"]] > 0.8  # the sample is learnable
+    # the first run promotes its best model over the majority label (half the balanced test split)
+    assert summary["promotion"]["decision"] == "promoted" and summary["promotion"]["serves"] == summary["best_model"]
+    assert summary["promotion"]["baseline_model"] == "majority_class"
+    assert summary["promotion"]["baseline_value"] == pytest.approx(0.5, abs=0.05)
+    assert _count(home, "select count(*) from model_promotions where target = 'imdb' and dataset = 'aclImdb'") == 1
     run_dir = home.artifacts_dir / "imdb" / "lstm" / summary["run_id"]
     for name in ("architecture.json", "model.weights.h5", "history.json", "loss.png", "accuracy.png"):
         assert (run_dir / name).is_file(), name

@@ -37,6 +37,15 @@ def test_quick_flow_on_the_sample_writes_images_metrics_and_plots(home, prefect_
     for model in BASELINES:
         assert (home.artifacts_dir / "mnist" / "mnist" / model / summary["run_id"] / "confusion.png").exists()
     assert list((home.lake_dir / "mnist_images").rglob("*.parquet"))
+    # the first run promotes its best model over the majority class, with the model's directory
+    best = summary["best_model"]
+    assert summary["promotion"]["decision"] == "promoted" and summary["promotion"]["serves"] == best
+    with duckdb.connect(str(home.warehouse_path), read_only=True) as con:
+        promoted = con.execute("select model, baseline_model, baseline_value, model_dir from model_promotions"
+                               " where target = 'mnist' and dataset = 'mnist'").fetchall()
+    [(model, baseline, baseline_accuracy, model_dir)] = promoted
+    assert (model, baseline, model_dir) == (best, "majority_class", summary["artifacts"][best])
+    assert baseline_accuracy < 0.2  # ten digits, about as many of each
 
     from cinepipe.flows.mnist import ingest_mnist_flow
 

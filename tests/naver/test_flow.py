@@ -44,6 +44,12 @@ def test_naver_flow_end_to_end(naver_env, service, score_list, prefect_harness):
     metrics = _query(settings, "select model, metric from eval_metrics where target = 'naver' and protocol = 'kfold-5'")
     assert {m for m, _ in metrics} == {"mean", "linear", "logistic-balanced", "ordinal-logistic", "keras-mlp"}
     assert {m for _, m in metrics} == {"rmse", "mae", "accuracy"}
+    # the first run promotes the model with the lowest rmse if it beats the mean, else the mean
+    rmse = {m: v["rmse"] for m, v in result["study"]["metrics"].items()}
+    best = min((m for m in rmse if m != "mean"), key=rmse.get)
+    assert result["promotion"]["serves"] == (best if rmse[best] < rmse["mean"] else "mean")
+    assert _query(settings, "select decision, baseline_model from model_promotions where target = 'naver'") == [
+        ("promoted", "mean")]
     assert all(p.endswith(".png") for p in result["study"]["figures"])
     lines = (settings.exports_dir / "naver_scores.txt").read_text().splitlines()
     assert len(lines) == result["naver_scores_rows"] and all(line.endswith("::") for line in lines)

@@ -13,6 +13,7 @@ from scipy import sparse
 
 from cinepipe import warehouse
 from cinepipe.imdb.baselines import ENSEMBLE, ENSEMBLE_MEMBERS, accuracy, average_proba
+from cinepipe.promotion import majority_class_accuracy
 from cinepipe.settings import get_settings
 from cinepipe.tasks.train.imdb import model_dir
 
@@ -68,3 +69,12 @@ def evaluate_imdb(trained: list[dict], prepared: dict, features: dict, dataset: 
     get_run_logger().info("test accuracy: %s", ", ".join(f"{r['model']} {r['value']:.4f}"
                                                     for r in sorted(rows, key=lambda r: -r["value"])))
     return {r["model"]: round(r["value"], 4) for r in rows}
+
+
+@task(name="baseline-imdb", task_run_name="baseline-imdb")
+def majority_baseline_imdb(prepared: dict) -> float:
+    """Official-test accuracy of always answering the training reviews' commoner label (the gate's
+    baseline), over the whole test split as ``evaluate_imdb`` counts it."""
+    data = np.load(Path(prepared["dir"]) / "sequences.npz")
+    return majority_class_accuracy(np.concatenate([data["fit_labels"], data["val_labels"]]),
+                                   data["test_labels"], data["test_copies"])

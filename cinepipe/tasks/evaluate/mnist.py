@@ -13,6 +13,7 @@ from prefect.artifacts import create_table_artifact
 from cinepipe import warehouse
 from cinepipe.artifacts import artifact_key, publish_image
 from cinepipe.mnist import plots
+from cinepipe.promotion import majority_class_accuracy
 from cinepipe.settings import get_settings
 from cinepipe.tasks.train.mnist import load_split
 
@@ -60,3 +61,11 @@ def evaluate_mnist(trained: list[dict], staged: dict, run_id: str) -> dict:
     get_run_logger().info("test accuracy: %s", ", ".join(f"{r['model']} {r['value']:.4f}"
                                                     for r in sorted(rows, key=lambda r: -r["value"])))
     return {r["model"]: round(r["value"], 4) for r in rows}
+
+
+@task(name="baseline-mnist", task_run_name="baseline-mnist[{staged[dataset]}]")
+def majority_baseline_mnist(staged: dict) -> float:
+    """Test accuracy of always answering the train split's commonest class (the gate's baseline)."""
+    _, train_labels = load_split(staged, "train")
+    _, test_labels = load_split(staged, "test")
+    return majority_class_accuracy(train_labels, test_labels)

@@ -31,10 +31,13 @@ def judge_candidates(gate: Gate, dataset: str, values: dict[str, float], toleran
 
 
 @task(name="record-promotion", task_run_name="record-promotion")
-def record_promotion(decision: Decision | None, run_id: str | None = None, model_dir: str | None = None) -> dict | None:
-    """Append the decision to ``model_promotions``, log its reason and publish it as an artifact."""
+def record_promotion(decision: Decision | None, run_id: str | None = None,
+                     model_dirs: dict[str, str] | None = None) -> dict | None:
+    """Append the decision to ``model_promotions`` (with the promoted model's directory, from
+    ``model_dirs``), log its reason and publish it as an artifact."""
     if decision is None:
         return None
+    model_dir = (model_dirs or {}).get(decision.model) if decision.promoted else None
     promotion.record_decision(get_settings(), decision, run_id=run_id or warehouse.new_run_id(), model_dir=model_dir)
     log = get_run_logger()
     (log.info if decision.promoted else log.warning)(
