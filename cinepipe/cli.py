@@ -333,8 +333,19 @@ def backfill(
     from cinepipe.ops.backfill import run_backfill
 
     with _cli_run("backfill"):
-        result = run_backfill(get_settings(), since, until, dry_run=dry_run, force=force)
+        result = run_backfill(get_settings(), since, until, dry_run=dry_run, force=force, run_night=_backfill_night)
     _print_summary(f"backfill {since} .. {until}", result, as_json)
+
+
+def _backfill_night(day: str) -> str:
+    """One backfilled day: the nightly flow for it, tagged with the day; returns its final state."""
+    from prefect import tags
+
+    from cinepipe.flows.nightly import nightly_flow
+
+    with tags(f"day:{day}"):
+        state = nightly_flow(sample=False, quick=get_settings().quick, day=day, return_state=True)
+    return state.type.value.lower()
 
 
 @app.command("status", epilog=_example("cinepipe status"))

@@ -16,7 +16,7 @@ from cinepipe.errors import CinepipeError
 from cinepipe.flows.incremental import update_movielens
 from cinepipe.ops import skip
 from cinepipe.ops.locks import RunInProgress, run_lock
-from cinepipe.ops.sources import nightly_sources
+from cinepipe.flows.sources import nightly_sources
 from cinepipe.settings import get_settings
 
 

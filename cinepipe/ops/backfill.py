@@ -7,6 +7,7 @@ A day counts as done when a nightly run for it completed; reruns are idempotent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from cinepipe import warehouse
@@ -63,9 +64,11 @@ def configured_branches(settings: Settings) -> list[str]:
     return [name for name, source in sources.items() if source]
 
 
-def run_backfill(settings: Settings, since: str, until: str, *, dry_run: bool = False, force: bool = False) -> dict:
-    """Run the nightly logic for each missing or failed day; with no source configured nothing runs
-    and no day is marked done (a day is done only when its configured branches ran)."""
+def run_backfill(settings: Settings, since: str, until: str, *, dry_run: bool = False, force: bool = False,
+                 run_night: Callable[[str], str] | None = None) -> dict:
+    """Run the nightly logic (``run_night(day)`` -> the run's final state, given by the caller, which
+    drives the flows) for each missing or failed day; with no source configured nothing runs and no
+    day is marked done (a day is done only when its configured branches ran)."""
     days = _days(since, until)
     branches = configured_branches(settings)
     if not branches:
@@ -78,15 +81,7 @@ def run_backfill(settings: Settings, since: str, until: str, *, dry_run: bool = 
     todo = [d for d in days if force or states[d] != "completed"]
     plan = {d.isoformat(): {"state": states[d], "action": "run" if d in todo else "skip (done)",
                             "inbox_ratings_due": pending_inbox_rows(settings, d)} for d in days}
-    if dry_run:
+    if dry_run or run_night is None:
         return {"dry_run": True, "branches": branches, "plan": plan}
-    from prefect import tags
-
-    from cinepipe.flows.nightly import nightly_flow
-
-    outcomes = {}
-    for d in todo:
-        with tags("trigger:backfill", f"day:{d.isoformat()}"):
-            state = nightly_flow(sample=False, quick=settings.quick, day=d.isoformat(), return_state=True)
-        outcomes[d.isoformat()] = state.type.value.lower()
+    outcomes = {d.isoformat(): run_night(d.isoformat()) for d in todo}
     return {"dry_run": False, "branches": branches, "plan": plan, "ran": outcomes}

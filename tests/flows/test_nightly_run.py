@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from prefect import flow, tags
 
 from cinepipe.ops.locks import run_lock
-from cinepipe.ops.sources import BranchRun
+from cinepipe.flows.sources import BranchRun
 
 
 @flow(name="toy-branch", flow_run_name="toy-branch")
