@@ -25,6 +25,11 @@ GZIP_MAGIC = b"\x1f\x8b"
 KIND_MAGIC = {"images": IMAGES_MAGIC, "labels": LABELS_MAGIC}
 
 
+def _replace_it(source: str) -> str:
+    return (f"Replace {source} with a complete copy (if it is cinepipe's download under cache/downloads, "
+            "delete it and run again).")
+
+
 def decompress(blob: bytes, source: str, limits: ArchiveLimits = ArchiveLimits()) -> bytes:
     """The IDX bytes of ``blob``: gunzipped when it starts with the gzip magic, within the archive
     limits (a gzip bomb is refused after reading at most the member cap, never expanded whole)."""
@@ -37,7 +42,7 @@ def decompress(blob: bytes, source: str, limits: ArchiveLimits = ArchiveLimits()
     except (EOFError, OSError, zlib.error) as exc:
         raise LayoutError(
             source, f"the gzip stream is truncated or corrupt ({exc})",
-            "Download the file again; its size should match the published one.",
+            _replace_it(source),
         ) from exc
 
 
@@ -56,7 +61,7 @@ def parse_idx(blob: bytes, source: str, expect: str | None = None,
     data = decompress(blob, source, limits)
     if len(data) < 4:
         raise LayoutError(source, f"only {len(data)} bytes, too short for an IDX header",
-                          "The file is truncated; download it again.")
+                          _replace_it(source))
     magic = int.from_bytes(data[:4], "big")
     wanted = KIND_MAGIC[expect] if expect else None
     if data[:2] != b"\x00\x00" or data[2] != UBYTE or (wanted is not None and magic != wanted):
@@ -69,7 +74,7 @@ def parse_idx(blob: bytes, source: str, expect: str | None = None,
     header_bytes = 4 + 4 * ndim
     if ndim == 0 or len(data) < header_bytes:
         raise LayoutError(source, f"the header promises {ndim} dimensions but the file ends first",
-                          "The file is truncated; download it again.")
+                          _replace_it(source))
     shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     expected_bytes = header_bytes + int(np.prod(shape, dtype=np.int64))
     if len(data) != expected_bytes:
