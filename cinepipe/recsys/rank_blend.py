@@ -24,7 +24,7 @@ from cinepipe.recsys.data import rating_matrix
 from cinepipe.recsys.ease import EASE, EASEParams
 from cinepipe.recsys.persist import SavableModel, load_model
 from cinepipe.recsys.rp3beta import RP3beta, RP3Params
-from cinepipe.recsys.tuning import Validation, inner_split, pick_best, standardise_rows
+from cinepipe.recsys.tuning import Validation, inner_split, pick_best, refreshed_seen, standardise_rows
 
 POPULARITY = "popularity"  # the blend's log-popularity term, not a fitted member
 
@@ -96,6 +96,21 @@ class RankBlend(_ScaledModel):
         self.seen.data[:] = 1.0
         self.log_popularity = _log_popularity(train, self.index)
         self.members = {n: _factory(self.choices[n]).fit(train) for n in self._used() if n != POPULARITY}
+        return self
+
+    def fold_in(self, ratings: pd.DataFrame) -> RankBlend:
+        """Warm refresh for new ratings: the users in ``ratings`` (their whole history) get their rows
+        of who rated what replaced (new users added), in the blend and in every member (EASE and
+        RP3beta keep their item weights, ALS re-solves those users' factors). Movies new to the model
+        wait for the next full fit."""
+        self._require_fitted()
+        old = self.index
+        self.index, self.seen = refreshed_seen(self.seen, old, ratings)
+        for name, member in self.members.items():
+            if isinstance(member, EASE):
+                member.index, member.seen = refreshed_seen(member.seen, member.index, ratings)
+            else:
+                member.fold_in(ratings[ratings[ITEM].isin(old.items)])
         return self
 
     def _candidates(self) -> dict[str, list]:

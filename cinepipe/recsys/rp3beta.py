@@ -19,6 +19,7 @@ from cinepipe.errors import ModelError
 from cinepipe.recsys.base import pair_scores
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import rating_matrix
+from cinepipe.recsys.tuning import refreshed_seen
 
 
 @dataclass
@@ -78,6 +79,12 @@ class RP3beta(_ScaledModel):
         seen.data[:] = 1.0
         self.seen = seen
         self.weights = rp3_weights(seen, self.params)
+        return self
+
+    def fold_in(self, ratings: pd.DataFrame) -> RP3beta:
+        """Warm refresh: the rows of the users in ``ratings`` (their whole history) replaced, weights kept."""
+        self._require_fitted()
+        self.index, self.seen = refreshed_seen(self.seen, self.index, ratings)
         return self
 
     def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from cinepipe.columns import DEFAULT_K
+from cinepipe.columns import DEFAULT_K, ITEM, USER
 from cinepipe.recsys.base import IdIndex
 from cinepipe.recsys.data import rating_matrix
 from cinepipe.recsys.splits import stratified_split
@@ -98,3 +98,22 @@ def standardise_rows(scores: np.ndarray, seen: sparse.csr_matrix | None = None) 
     centred = scores - mean
     std = np.sqrt(np.where(mask, centred**2, 0.0).sum(axis=1, keepdims=True) / count)
     return (centred / np.maximum(std, 1e-12)).astype(np.float32)
+
+
+def refreshed_seen(seen: sparse.csr_matrix, old: IdIndex, ratings: pd.DataFrame) -> tuple[IdIndex, sparse.csr_matrix]:
+    """A binary users x movies matrix with the rows of the users in ``ratings`` (their whole history)
+    replaced, new users added; movies unknown to ``old`` wait for the next full fit.
+
+    The warm refresh of the item-item models: their weights stay, only who rated what changes.
+    """
+    index = IdIndex(np.union1d(old.users, ratings[USER].to_numpy()), old.items)
+    kept = seen.tocoo()
+    rows = index.user_idx(old.users[kept.row])
+    touched = np.isin(rows, index.user_idx(np.unique(ratings[USER].to_numpy())))
+    known = ratings[ratings[ITEM].isin(old.items)]
+    users = np.r_[rows[~touched], index.user_idx(known[USER].to_numpy())]
+    items = np.r_[kept.col[~touched], index.item_idx(known[ITEM].to_numpy())]
+    fresh = sparse.csr_matrix((np.ones(len(users), np.float32), (users, items)), shape=(index.n_users, index.n_items))
+    fresh.sum_duplicates()
+    fresh.data[:] = 1.0
+    return index, fresh
