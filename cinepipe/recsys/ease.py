@@ -17,6 +17,7 @@ from cinepipe.errors import ModelError
 from cinepipe.recsys.base import IdIndex, pair_scores
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import rating_matrix
+from cinepipe.recsys.tuning import Validation, inner_split, pick_best, refreshed_seen
 
 
 @dataclass
@@ -64,8 +65,6 @@ class EASE(_ScaledModel):
         return self
 
     def _pick_reg(self, train: pd.DataFrame) -> float:
-        from cinepipe.recsys.tuning import Validation, inner_split, pick_best
-
         fit_part, val_part = inner_split(train, self.params.validation_fraction, self.params.seed)
         validation = Validation(fit_part, val_part, IdIndex.from_ratings(fit_part))
         reg, _, self.validation_ndcg = pick_best(
@@ -74,6 +73,12 @@ class EASE(_ScaledModel):
             [validation],
         )
         return reg
+
+    def fold_in(self, ratings: pd.DataFrame) -> EASE:
+        """Warm refresh: the rows of the users in ``ratings`` (their whole history) replaced, weights kept."""
+        self._require_fitted()
+        self.index, self.seen = refreshed_seen(self.seen, self.index, ratings)
+        return self
 
     def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         """EASE scores of (user, item) pairs (0 for unknown ids); not on the rating scale."""
