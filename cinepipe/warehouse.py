@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-from filelock import FileLock, Timeout
 
 from cinepipe import duck
 from cinepipe.contracts import sql, warehouse_sql_dir
@@ -117,6 +116,8 @@ def lock_path(settings: Settings) -> Path:
 @contextmanager
 def write_lock(settings: Settings, timeout_s: float = 600.0) -> Iterator[None]:
     """Hold the warehouse's write lock; wait up to ``timeout_s`` for another run to finish."""
+    from filelock import FileLock, Timeout  # with asyncio, 0.1 s that readers (`status`) need not pay
+
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path(settings)))
     try:
@@ -303,9 +304,14 @@ def export_to_lake(settings: Settings, table: str, partition_col: str | None = N
 
 def table_counts(settings: Settings) -> dict[str, int]:
     with connect(settings, read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = current_database() order by 1").fetchall()]
-        return {n: con.execute(f"select count(*) from {n}").fetchone()[0] for n in names}
+        return row_counts(con)
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per table of the connection's database, by table name."""
+    names = [r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() order by 1").fetchall()]
+    return {n: con.execute(f"select count(*) from {n}").fetchone()[0] for n in names}
 
 
 __all__ = [
@@ -317,6 +323,7 @@ __all__ = [
     "log_load",
     "new_run_id",
     "record_metrics",
+    "row_counts",
     "record_quarantine",
     "sql",
     "table_counts",
