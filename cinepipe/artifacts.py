@@ -24,6 +24,15 @@ def data_uri(png: Path | str) -> str:
     return f"data:image/{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+def artifact_dir(*parts: str) -> Path:
+    """``artifacts/<parts...>`` under the home, made on first use (models, plots, reports)."""
+    from cinepipe.settings import get_settings
+
+    path = get_settings().artifacts_dir.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def artifact_key(*parts: str) -> str:
     """A Prefect artifact key (lowercase letters, digits and dashes) from free text."""
     text = "-".join(str(p) for p in parts if p)

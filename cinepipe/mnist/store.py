@@ -6,9 +6,11 @@ The pixel column is a 784-byte binary value (row-major 28x28), which DuckDB stor
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 PIXELS = 28 * 28
 COLUMNS = ("dataset", "split", "idx", "label", "pixels", "pixels_sha1")
@@ -47,3 +49,11 @@ def split_arrays(table: pa.Table, split: str) -> tuple[np.ndarray, np.ndarray]:
     images = data[offsets[0]: offsets[-1]].reshape(len(pixels), 28, 28)
     labels = rows["label"].to_numpy().astype(np.int64)
     return images.copy(), labels
+
+
+STAGED_FILE = "images.parquet"  # the staged images of one data set, both splits
+
+
+def load_split(staged_dir: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The images and labels of ``split`` from a staged data set's directory."""
+    return split_arrays(pq.read_table(Path(staged_dir) / STAGED_FILE), split)

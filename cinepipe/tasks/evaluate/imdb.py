@@ -12,10 +12,10 @@ from prefect.artifacts import create_table_artifact
 from scipy import sparse
 
 from cinepipe import warehouse
+from cinepipe.artifacts import artifact_dir
 from cinepipe.imdb.baselines import ENSEMBLE, ENSEMBLE_MEMBERS, accuracy, average_proba
 from cinepipe.promotion import majority_class_accuracy
 from cinepipe.settings import get_settings
-from cinepipe.tasks.train.imdb import model_dir
 
 PROTOCOL = "official-test"
 
@@ -51,7 +51,7 @@ def evaluate_imdb(trained: list[dict], prepared: dict, features: dict, dataset: 
     if all(m in probas for m in ENSEMBLE_MEMBERS):
         probas[ENSEMBLE] = average_proba([probas[m] for m in ENSEMBLE_MEMBERS])
         n_train[ENSEMBLE] = max(n_train[m] for m in ENSEMBLE_MEMBERS)
-        (model_dir(ENSEMBLE, run_id) / "config.json").write_text(
+        (artifact_dir("imdb", ENSEMBLE, run_id) / "config.json").write_text(
             json.dumps({"kind": "ensemble", "members": list(ENSEMBLE_MEMBERS), "rule": "mean probability"})
         )
     rows = [
@@ -61,7 +61,7 @@ def evaluate_imdb(trained: list[dict], prepared: dict, features: dict, dataset: 
     ]
     warehouse.record_metrics(get_settings(), rows, run_id=run_id)
     for row in rows:
-        (model_dir(row["model"], run_id) / "metrics.json").write_text(json.dumps(row, indent=1))
+        (artifact_dir("imdb", row["model"], run_id) / "metrics.json").write_text(json.dumps(row, indent=1))
     create_table_artifact(
         [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
         key=f"imdb-metrics-{dataset.lower().replace('_', '-')}", description="IMDB test accuracy (official-test)",

@@ -12,10 +12,9 @@ from prefect.artifacts import create_table_artifact
 
 from cinepipe import warehouse
 from cinepipe.artifacts import artifact_key, publish_image
-from cinepipe.mnist import plots
+from cinepipe.mnist import plots, store
 from cinepipe.promotion import majority_class_accuracy
 from cinepipe.settings import get_settings
-from cinepipe.tasks.train.mnist import load_split
 
 PROTOCOL = "official-test"
 
@@ -36,7 +35,7 @@ def evaluate_mnist(trained: list[dict], staged: dict, run_id: str) -> dict:
     from cinepipe.mnist.models import accuracy, confusion
 
     dataset = staged["dataset"]
-    images, labels = load_split(staged, "test")
+    images, labels = store.load_split(staged["dir"], "test")
     rows = []
     for model in trained:
         predicted = _predict(model, images)
@@ -66,6 +65,6 @@ def evaluate_mnist(trained: list[dict], staged: dict, run_id: str) -> dict:
 @task(name="baseline-mnist", task_run_name="baseline-mnist[{staged[dataset]}]")
 def majority_baseline_mnist(staged: dict) -> float:
     """Test accuracy of always answering the train split's commonest class (the gate's baseline)."""
-    _, train_labels = load_split(staged, "train")
-    _, test_labels = load_split(staged, "test")
+    _, train_labels = store.load_split(staged["dir"], "train")
+    _, test_labels = store.load_split(staged["dir"], "test")
     return majority_class_accuracy(train_labels, test_labels)

@@ -22,11 +22,11 @@ from cinepipe.movielens.export import (
     user_parts,
     write_lists,
 )
+from cinepipe.movielens.serving import remember_model
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.persist import load_model
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import STAGED, content_dir, slug, step_key
-from cinepipe.tasks.train.movielens_refresh import remember_model
 
 
 def export_parts(snapshot: dict) -> list[tuple[int, int]]:
@@ -66,7 +66,7 @@ def export_recommendations(trained: dict, snapshot: dict, top_n: int, cold_start
         if warehouse.already_loaded(con, "recommendations", dataset, trained["key"]):
             n = con.execute("select count(*) from recommendations where dataset = ?", [dataset]).fetchone()[0]
             if n:
-                remember_model(trained)
+                remember_model(settings, trained)
                 files = export_files(settings, dataset, only_if_stale=True)  # repairs what a crash left
                 return {"skipped": True, "rows": n, "files_rewritten": files["rewritten"]}
     if parts is None:
@@ -74,7 +74,7 @@ def export_recommendations(trained: dict, snapshot: dict, top_n: int, cold_start
                  for first, last in export_parts(snapshot)]
     lists = pd.concat([pd.read_parquet(Path(p)) for p in parts], ignore_index=True)
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=trained["key"])
-    remember_model(trained)
+    remember_model(settings, trained)
     get_run_logger().info("%s lists, %s rows: %s", f"{lists['user_id'].nunique():,}", f"{len(lists):,}", result["csv"])
     files = f"\n\nEvery user's list: `{result['csv']}` (CSV) and `{result['parquet']}` (Parquet)."
     create_markdown_artifact(example_markdown(lists, dataset) + files, key=f"recommendations-{slug(dataset)}",

@@ -8,10 +8,10 @@ import pandas as pd
 from prefect import task
 
 from cinepipe import warehouse
+from cinepipe.archives import ArchiveLimits
 from cinepipe.download import fetch, is_remote, local_path, sha256_file
 from cinepipe.errors import LayoutError
 from cinepipe.imdb.columns import LOADED_COLUMNS, SOURCE, TABLE
-from cinepipe.archives import ArchiveLimits
 from cinepipe.imdb.sources import ReadLimits, read_reviews
 from cinepipe.progress import download_bar
 from cinepipe.settings import get_settings

@@ -26,7 +26,6 @@ from cinepipe.tasks._common import (
 
 TABLE = "mnist_images"
 SUITE = "mnist_images"
-STAGED_FILE = "images.parquet"
 
 
 def _download(base_url: str, stem: str, dest_dir: Path, settings: Settings) -> Path:
@@ -91,7 +90,7 @@ def stage_mnist(fetched: dict) -> dict:
         duplicates[split] = validate.duplicate_count(images)
     table = pa.concat_tables(tables)
     _check_rows(table, fetched["source"])
-    pq.write_table(table, out / STAGED_FILE)
+    pq.write_table(table, out / store.STAGED_FILE)
     _publish_validation(fetched, counts, duplicates)
     return {"dir": str(out), "key": key, "dataset": dataset, "counts": counts,
             "duplicates": duplicates}
@@ -132,7 +131,7 @@ def load_mnist(staged: dict, run_id: str) -> dict:
     """Replace the data set's rows of ``mnist_images`` in one transaction; copy to the lake."""
     settings = get_settings()
     dataset = staged["dataset"]
-    parquet = str(Path(staged["dir"]) / STAGED_FILE)
+    parquet = str(Path(staged["dir"]) / store.STAGED_FILE)
     with warehouse.transaction(settings) as con:
         deleted = con.execute(f"delete from {TABLE} where dataset = ?", [dataset]).fetchone()[0]
         loaded = con.execute(sql("load_mnist_images"), {"parquet": parquet, "run_id": run_id}).fetchone()[0]

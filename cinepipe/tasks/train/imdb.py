@@ -16,17 +16,10 @@ import numpy as np
 from prefect import task
 from scipy import sparse
 
-from cinepipe.artifacts import publish_image
+from cinepipe.artifacts import artifact_dir, publish_image
 from cinepipe.imdb import plots
 from cinepipe.imdb.baselines import LINEAR_SPECS, tune_and_fit
-from cinepipe.settings import get_settings
 from cinepipe.tasks._common import CACHED_ACROSS_RUNS
-
-
-def model_dir(model: str, run_id: str) -> Path:
-    path = get_settings().artifacts_dir / "imdb" / model / run_id
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _save_run(out: Path, model: str, history: dict, config: dict, figures: dict) -> None:
@@ -48,7 +41,7 @@ def train_imdb_keras(prepared: dict, model: str, quick: bool, seed: int, run_id:
     data = np.load(Path(prepared["dir"]) / "sequences.npz")
     fit_x = models.model_inputs(spec, data["fit_flat"], data["fit_offsets"])
     val_x = models.model_inputs(spec, data["val_flat"], data["val_offsets"])
-    out = model_dir(model, run_id)
+    out = artifact_dir("imdb", model, run_id)
     net = models.build_model(spec)
     started, cpu_started = time.perf_counter(), time.process_time()
     history = models.fit_model(net, spec, (fit_x, data["fit_labels"]), (val_x, data["val_labels"]),
@@ -75,7 +68,7 @@ def train_imdb_linear(features: dict, model: str, seed: int, run_id: str) -> dic
     started, cpu_started = time.perf_counter(), time.process_time()
     fitted, history = tune_and_fit(spec, part["fit"], part["val"], seed)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
-    out = model_dir(model, run_id)
+    out = artifact_dir("imdb", model, run_id)
     joblib.dump(fitted, out / "model.joblib")
     n_train = part["fit"][0].shape[0] + part["val"][0].shape[0]
     config = {"kind": "linear", "spec": asdict(spec), "features": features["key"], "tfidf": features["config"],

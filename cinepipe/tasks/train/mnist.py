@@ -8,34 +8,20 @@ loss/accuracy curves (PNG, also a Prefect artifact).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import joblib
 import numpy as np
-import pyarrow.parquet as pq
 from prefect import task
 
-from cinepipe.artifacts import artifact_key, publish_image
+from cinepipe.artifacts import artifact_dir, artifact_key, publish_image
 from cinepipe.mnist import plots, store
-from cinepipe.settings import get_settings
 from cinepipe.tasks._common import CACHED_ACROSS_RUNS
-from cinepipe.tasks.ingest.mnist import STAGED_FILE
 
 QUICK_TRAIN_ROWS = 2_000  # quick runs (tests, the sample) train on this many images at most
 
 
-def model_dir(dataset: str, model: str, run_id: str) -> Path:
-    path = get_settings().artifacts_dir / "mnist" / dataset / model / run_id
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def load_split(staged: dict, split: str) -> tuple[np.ndarray, np.ndarray]:
-    return store.split_arrays(pq.read_table(Path(staged["dir"]) / STAGED_FILE), split)
-
-
 def _train_split(staged: dict, quick: bool, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    images, labels = load_split(staged, "train")
+    images, labels = store.load_split(staged["dir"], "train")
     if quick and len(labels) > QUICK_TRAIN_ROWS:
         keep = np.sort(np.random.default_rng(seed).choice(len(labels), QUICK_TRAIN_ROWS, replace=False))
         images, labels = images[keep], labels[keep]
@@ -53,7 +39,7 @@ def train_mnist_cnn(staged: dict, quick: bool, seed: int, run_id: str) -> dict:
     config = models.CnnConfig.quick(seed) if quick else models.CnnConfig.for_dataset(dataset, seed)
     images, labels = _train_split(staged, quick, seed)
     trained = models.train_cnn(images, labels, config)
-    out = model_dir(dataset, "cnn", run_id)
+    out = artifact_dir("mnist", dataset, "cnn", run_id)
     (out / "architecture.json").write_text(trained.model.to_json())
     trained.model.save_weights(out / "model.weights.h5")
     (out / "history.json").write_text(json.dumps(trained.history, indent=1))
@@ -74,7 +60,7 @@ def train_mnist_baseline(staged: dict, model: str, quick: bool, seed: int, run_i
 
     images, labels = _train_split(staged, quick, seed)
     fitted, seconds = models.fit_baseline(model, images, labels, seed)
-    out = model_dir(staged["dataset"], model, run_id)
+    out = artifact_dir("mnist", staged["dataset"], model, run_id)
     joblib.dump(fitted, out / "model.joblib")
     (out / "config.json").write_text(json.dumps(
         {"kind": "sklearn", "model": model, "pipeline": repr(fitted), "staged": staged["key"],

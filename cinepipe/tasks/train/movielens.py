@@ -8,11 +8,11 @@ from pathlib import Path
 from prefect import task
 
 from cinepipe import promotion, warehouse
+from cinepipe.movielens.serving import prune_models
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.registry import build, export_model_for
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import TRAINED, step_key
-from cinepipe.tasks.train.movielens_refresh import prune_models
 
 
 @task(name="train-movielens", task_run_name="train-movielens[{snapshot[dataset]}:{name}]", cache_policy=TRAINED)
@@ -25,7 +25,7 @@ def train_movielens(snapshot: dict, name: str, quick: bool, seed: int) -> dict:
     out = get_settings().artifacts_dir / "movielens" / snapshot["dataset"] / name / key
     model.save(out)
     (out / "trained_on.json").write_text(json.dumps({"snapshot": snapshot, "quick": quick, "seed": seed}, indent=2))
-    prune_models(out.parent, snapshot["dataset"])
+    prune_models(get_settings(), out.parent, snapshot["dataset"])
     return {"dir": str(out), "model": name, "key": key, "dataset": snapshot["dataset"]}
 
 

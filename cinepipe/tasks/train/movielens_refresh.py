@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 from prefect import get_run_logger, task
 
 from cinepipe import warehouse
-from cinepipe.files import write_atomic
 from cinepipe.movielens import incremental
 from cinepipe.movielens.export import (
     movie_popularity,
@@ -23,30 +21,11 @@ from cinepipe.movielens.refresh import (
     needs_full_retrain,
     warm_refresh,
 )
+from cinepipe.movielens.serving import latest_model, prune_models, remember_model
 from cinepipe.movielens.snapshot import read_ratings, snapshot_ratings
 from cinepipe.recsys.persist import load_model
-from cinepipe.retention import prune_dirs
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import step_key
-
-LATEST = "latest.json"
-
-
-def latest_model(dataset: str) -> dict | None:
-    """The model whose lists were exported last for ``dataset`` (written by train and refresh)."""
-    pointer = get_settings().artifacts_dir / "movielens" / dataset / LATEST
-    return json.loads(pointer.read_text()) if pointer.exists() else None
-
-
-def prune_models(model_root: Path, dataset: str) -> list[Path]:
-    """Old models of one kind beyond ``keep_models``; never the one whose lists are out."""
-    current = latest_model(dataset)
-    return prune_dirs(model_root, get_settings().keep_models, protect=[current["dir"]] if current else [])
-
-
-def remember_model(trained: dict) -> None:
-    write_atomic(get_settings().artifacts_dir / "movielens" / trained["dataset"] / LATEST,
-                 json.dumps(trained, indent=2))
 
 
 def _inbox_run_name() -> str:
@@ -80,7 +59,7 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
     """
     settings = get_settings()
     logger = get_run_logger()
-    current = latest_model(dataset)
+    current = latest_model(settings, dataset)
     if current is None or needs_full_retrain(n_new, snapshot["n_ratings"], retrain_fraction):
         logger.info("full retrain for %s: %s new of %s ratings", dataset, n_new, snapshot["n_ratings"])
         return {"mode": "full-retrain"}
@@ -105,8 +84,8 @@ def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, 
                          popularity=movie_popularity(snapshot["dir"], model.index.items))
     result = write_lists(settings, lists, dataset=dataset, run_id=warehouse.new_run_id(), model_key=key,
                          only_users=touched_users)
-    remember_model(refreshed)
-    prune_models(out.parent, dataset)
+    remember_model(settings, refreshed)
+    prune_models(settings, out.parent, dataset)
     logger.info("warm refresh for %s: %s users' lists re-exported", dataset, len(touched_users))
     return {"mode": "warm-refresh", "users_refreshed": len(touched_users), **result}
 

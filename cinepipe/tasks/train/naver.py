@@ -21,7 +21,6 @@ from cinepipe.naver.study import (
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import TRAINED, content_dir
 
-
 TARGET = "naver"
 DATASET = "naver"
 

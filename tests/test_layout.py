@@ -1,0 +1,102 @@
+"""The package's import rules (the picture in CONTRIBUTING.md), read from the code itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "cinepipe"
+DOMAIN = ("movielens", "imdb", "mnist", "naver", "recsys")
+DRIVERS = ("flows", "tasks", "ops", "cli")
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, top_level_only: bool = False) -> set[str]:
+    """The modules ``path`` imports (``cinepipe.*`` and ``prefect``); with ``top_level_only``, only
+    those imported when the module loads (not inside functions)."""
+    tree = ast.parse(path.read_text())
+    nodes = tree.body if top_level_only else ast.walk(tree)
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] == "prefect":
+                found.add("prefect")
+            elif name.startswith("cinepipe") and name in MODULES:
+                found.add(name)
+    return found
+
+
+def _area(module: str) -> str:
+    """``tasks``, ``flows``, a domain package, ... ; ``root`` for the loose modules."""
+    parts = module.split(".")
+    if len(parts) == 2 and parts[1] == "cli":
+        return "cli"
+    return parts[1] if len(parts) > 2 or (PACKAGE / parts[-1]).is_dir() else "root"
+
+
+FILES = {_module(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+MODULES = set(FILES)
+
+
+def _violations(rule) -> list[str]:
+    return [f"{m} imports {d}" for m, path in FILES.items() for d in sorted(_imports(path)) if rule(m, d)]
+
+
+def test_domain_code_knows_no_prefect_and_nothing_above_it():
+    def above(m, d):
+        return _area(m) in DOMAIN and (d == "prefect" or _area(d) in DRIVERS)
+    assert _violations(above) == []
+
+
+def test_no_task_imports_another_task_module():
+    def other_task(m, d):
+        return _area(m) == "tasks" and _area(d) == "tasks" and d != m and not d.split(".")[-1].startswith("_")
+    assert _violations(other_task) == []
+
+
+def test_tasks_ops_and_loose_modules_do_not_import_what_drives_them():
+    drivers = {"tasks": ("flows", "ops", "cli"), "ops": ("flows", "tasks", "cli"),
+               "root": ("flows", "tasks", "ops", "cli"), "flows": ("cli",)}
+
+    def upwards(m, d):
+        return _area(d) in drivers.get(_area(m), ())
+    assert _violations(upwards) == []
+
+
+def test_no_import_cycles_when_modules_load():
+    graph = {m: {d for d in _imports(p, top_level_only=True) if d != "prefect" and d != m} for m, p in FILES.items()}
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(m: str) -> None:
+        if m in path:
+            pytest.fail("import cycle: " + " -> ".join(path[path.index(m):] + [m]))
+        if m in done:
+            return
+        path.append(m)
+        for d in sorted(graph.get(m, ())):
+            visit(d)
+        path.pop()
+        done.add(m)
+
+    for module in sorted(graph):
+        visit(module)
+
+
+def test_the_rules_see_real_imports():
+    """The rules above would pass on a parser that saw nothing: check it sees the known arrows."""
+    assert "cinepipe.flows.movielens" in _imports(FILES["cinepipe.cli"])
+    assert "prefect" in _imports(FILES["cinepipe.tasks._common"])
+    assert _area("cinepipe.recsys.ease") == "recsys" and _area("cinepipe.warehouse") == "root"
