@@ -136,7 +136,7 @@ def test_ratings_add_announces_to_the_home_server_only_when_it_runs(tmp_path):
     assert json.loads(alone.stdout) == [None, False], alone.stderr  # no server: none started, Prefect not loaded
     state, _ = _ensure(home)
     sent = subprocess.run([sys.executable, "-c", emit], env=_env(home), capture_output=True, text=True, timeout=300)
-    assert json.loads(sent.stdout) == ["cinepipe.ratings.added", True], sent.stderr
+    assert json.loads(sent.stdout) == ["cinepipe.ratings.added", False], sent.stderr  # one POST, no Prefect
     query = json.dumps({"filter": {"event": {"name": ["cinepipe.ratings.added"]},
                                    "resource": {"id": [f"cinepipe.inbox.{digest[:16]}"]}}, "limit": 5}).encode()
 
