@@ -69,3 +69,15 @@ def test_the_first_run_promotes_the_best_and_a_regression_keeps_the_lists(home, 
     render_status(home, console)
     text = console.export_text()
     assert "serving models" in text and "ml-gate" in text and f"kept: {kept.reason[:40]}" in text
+
+
+def test_a_candidate_below_the_baseline_is_not_promoted_and_the_baseline_lists_go_out(home, release):
+    from cinepipe.flows.movielens import movielens_flow
+
+    summary = movielens_flow(str(release), models=["popularity", "ease"], quick=True)
+    ndcg = {m: summary["metrics"][f"{m}/stratified-75-25/ndcg_at_10"] for m in ("popularity", "ease")}
+    assert ndcg["ease"] < ndcg["popularity"], "precondition: on this release quick EASE trails popularity"
+    [row] = _decisions(home).itertuples()
+    assert (row.decision, row.model, row.serving_model) == ("promoted", "popularity", None)
+    assert "ease" in row.reason and "does not beat popularity" in row.reason
+    assert set(_lists(home)["model"]) == {"popularity"}  # the baseline's lists, marked as such
