@@ -1,6 +1,6 @@
 """Classical baselines: TF-IDF n-grams with logistic regression, and NB-SVM (Wang & Manning 2012).
 
-Features are word 1-3-gram TF-IDF with char 2-5-gram TF-IDF beside them. NB-SVM scales each TF-IDF feature by its naive-Bayes log-count ratio (from binarised train counts)
+NB-SVM scales each TF-IDF feature by its naive-Bayes log-count ratio (from binarised train counts)
 and fits a linear classifier on the scaled features; the ensemble averages the two models'
 probabilities. C is chosen on a validation slice of train, never on test.
 """
@@ -29,11 +29,6 @@ class TfidfConfig:
     max_df: float = 0.9
     sublinear_tf: bool = True  # 1 + log(tf): long reviews do not dominate
     token_pattern: str = r"(?u)\b\w[\w']*\b|[!?]"  # words, plus ! and ? which carry sentiment
-    # character n-grams inside word boundaries, beside the words: they catch what word n-grams
-    # split (misspellings, stems, "sooo", "10/10"); char_ngram_max 0 leaves them out
-    char_ngram_min: int = 2
-    char_ngram_max: int = 5
-    char_min_df: int = 3
 
 
 @dataclass(frozen=True)
@@ -51,70 +46,15 @@ LINEAR_SPECS: dict[str, LinearSpec] = {
 }
 ENSEMBLE = "ensemble_nbsvm_lr"
 ENSEMBLE_MEMBERS = ("nbsvm", "tfidf_lr")
-PARALLEL_MIN_TEXTS = 5_000  # below this, TextFeatures fits word and char n-grams in turn
 
 
-class TextFeatures:
-    """Word n-gram TF-IDF with char n-gram TF-IDF beside it: one sparse row per text.
-
-    Both vocabularies and idfs come from the texts given to ``fit``; columns are the word features,
-    then the char ones.
-    """
-
-    def __init__(self, config: TfidfConfig) -> None:
-        self.word = TfidfVectorizer(
-            preprocessor=clean_text, token_pattern=config.token_pattern, ngram_range=(1, config.ngram_max),
-            min_df=config.min_df, max_df=config.max_df, sublinear_tf=config.sublinear_tf, dtype=np.float32,
-        )
-        self.char = TfidfVectorizer(
-            preprocessor=clean_text, analyzer="char_wb", ngram_range=(config.char_ngram_min, config.char_ngram_max),
-            min_df=config.char_min_df, max_df=config.max_df, sublinear_tf=config.sublinear_tf, dtype=np.float32,
-        ) if config.char_ngram_max else None
-
-    def _parts(self) -> list[TfidfVectorizer]:
-        return [v for v in (self.word, self.char) if v is not None]
-
-    def _each(self, work, texts: Sequence[str]) -> list:
-        """``work(vectorizer, texts)`` for word and char: in two processes on real data (the analyzers
-        are pure Python, so threads would wait on the GIL); in turn below PARALLEL_MIN_TEXTS, where
-        starting the workers costs more than it saves."""
-        parts = self._parts()
-        n_jobs = min(len(parts), os.cpu_count() or 1) if len(texts) >= PARALLEL_MIN_TEXTS else 1
-        return Parallel(n_jobs=n_jobs)(delayed(work)(v, texts) for v in parts)
-
-    def fit(self, texts: Sequence[str]) -> TextFeatures:
-        fitted = self._each(_fit_part, list(texts))
-        self.word, self.char = fitted[0], (fitted[1] if len(fitted) > 1 else None)
-        return self
-
-    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        matrices = self._each(_transform_part, list(texts))
-        return sparse.hstack(matrices, format="csr", dtype=np.float32)
-
-    @property
-    def vocabulary_(self) -> dict[str, int]:
-        """Feature -> column, char n-grams prefixed ``char:`` (the shape of a vectorizer's)."""
-        vocabulary = dict(self.word.vocabulary_)
-        if self.char is not None:
-            offset = len(vocabulary)
-            vocabulary.update({f"char:{k}": offset + i for k, i in self.char.vocabulary_.items()})
-        return vocabulary
-
-
-def _fit_part(vectorizer: TfidfVectorizer, texts: list[str]) -> TfidfVectorizer:
-    vectorizer.fit(texts)
-    # scikit-learn before 1.8 keeps every pruned n-gram (millions) here: introspection only, huge
-    vars(vectorizer).pop("stop_words_", None)
-    return vectorizer
-
-
-def _transform_part(vectorizer: TfidfVectorizer, texts: list[str]) -> sparse.csr_matrix:
-    return vectorizer.transform(texts)
-
-
-def fit_vectorizer(train_texts: Sequence[str], config: TfidfConfig) -> TextFeatures:
-    """Vocabularies and idfs from the training texts only."""
-    return TextFeatures(config).fit(train_texts)
+def fit_vectorizer(train_texts: Sequence[str], config: TfidfConfig) -> TfidfVectorizer:
+    """Vocabulary and idf from the training texts only."""
+    vectorizer = TfidfVectorizer(
+        preprocessor=clean_text, token_pattern=config.token_pattern, ngram_range=(1, config.ngram_max),
+        min_df=config.min_df, max_df=config.max_df, sublinear_tf=config.sublinear_tf, dtype=np.float32,
+    )
+    return vectorizer.fit(train_texts)
 
 
 def nb_log_ratios(x: sparse.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:

@@ -42,18 +42,6 @@ def test_linear_models_learn_generated_sentiment_and_pick_c_from_the_grid():
     assert accuracy(labels[~train], average_proba(probas)) > 0.75
 
 
-def test_text_features_put_char_ngrams_beside_words_from_train_texts_only():
-    train = ["a great film, great cast", "an awful film"]
-    features = fit_vectorizer(train, TfidfConfig(ngram_max=2, min_df=1, max_df=1.0, char_min_df=1))
-    words_only = fit_vectorizer(train, TfidfConfig(ngram_max=2, min_df=1, max_df=1.0, char_ngram_max=0))
-    x = features.transform(["great great film", "zzz unseen"])
-    assert sparse.isspmatrix_csr(x) and x.dtype == np.float32
-    assert x.shape == (2, len(features.vocabulary_)) and x.shape[1] > words_only.transform(train).shape[1]
-    assert "great film" in features.vocabulary_ and "char: gr" in features.vocabulary_
-    assert sorted(features.vocabulary_.values()) == list(range(x.shape[1]))
-    assert "zzz" not in features.vocabulary_ and "char:zzz" not in features.vocabulary_
-
-
 def test_linear_model_is_deterministic_with_a_seed_and_survives_joblib(tmp_path):
     import joblib
 
@@ -68,13 +56,3 @@ def test_linear_model_is_deterministic_with_a_seed_and_survives_joblib(tmp_path)
     joblib.dump(first, tmp_path / "model.joblib")
     np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict_proba(x), first.predict_proba(x))
     assert first.predict_proba(x).shape == (len(texts),)
-
-
-def test_text_features_are_the_same_in_two_processes_as_in_turn(monkeypatch):
-    from cinepipe.imdb import baselines
-
-    texts = list(generate_reviews(20, seed=2).values())
-    in_turn = fit_vectorizer(texts, TfidfConfig()).transform(texts)
-    monkeypatch.setattr(baselines, "PARALLEL_MIN_TEXTS", 0)
-    in_processes = fit_vectorizer(texts, TfidfConfig()).transform(texts)
-    assert (in_turn != in_processes).nnz == 0 and in_turn.shape == in_processes.shape
