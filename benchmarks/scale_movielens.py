@@ -1,7 +1,6 @@
 """The whole MovieLens branch at scale: time and peak memory, ml-latest-small beside a large release.
 
     python benchmarks/scale_movielens.py [--ratings 25000000] [--release DIR] [--models a,b] [--new-ratings 10000]
-                                         [--local-mode]
 
 Runs `cinepipe run movielens` in a child process per release (a fresh CINEPIPE_HOME each), samples
 the peak resident memory of the whole process tree, and prints time and memory per million ratings
@@ -9,10 +8,8 @@ so the growth is visible; then adds ``--new-ratings`` (10,000) to the large ware
 `cinepipe ratings add` + `cinepipe update` against the full run. Targets (issue 10): at most 30
 minutes and 8 GiB for ml-25m size; the incremental update under 5% of the full run.
 
-The commands talk to a Prefect server started for each home on 127.0.0.1, as in a deployment (the
-incremental flow is event-triggered, which needs a server). ``--local-mode`` uses Prefect's local
-mode instead, where every command starts a throwaway API server: ~10-14 s each, a fixed cost that
-weighs on the two short incremental commands (measured at 25M: 41.8 s against 18.7 s).
+The commands use the home's Prefect server, as every command does; `cinepipe server start` starts it
+first, timed apart, so the figures are the commands' own.
 """
 
 from __future__ import annotations
@@ -31,9 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CINEPIPE_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
-def timed(cmd: list[str], home: str, env: dict[str, str] | None = None) -> tuple[float, float]:
+def timed(cmd: list[str], home: str) -> tuple[float, float]:
     """Seconds and peak RSS (GiB, whole process tree) of one cinepipe command on ``home``."""
-    env = {**(env or os.environ), "CINEPIPE_HOME": home}
+    env = {**os.environ, "CINEPIPE_HOME": home}
+    env.pop("PREFECT_API_URL", None)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     root, peak = psutil.Process(proc.pid), 0
@@ -53,30 +51,12 @@ def cinepipe(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("cinepipe")), *args]
 
 
-def prefect_server(home: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    """A Prefect server for ``home`` on a free loopback port, and the environment that uses it."""
-    import socket
-
-    from cinepipe.ops import serve
-    from cinepipe.settings import get_settings, reset_settings
-
-    os.environ["CINEPIPE_HOME"] = home
-    reset_settings()
-    settings = get_settings()
-    settings.ensure_dirs()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = serve.start_server(settings, port, log_path=Path(home) / "prefect-server.log")
-    return proc, serve.server_env(settings, port)
-
-
-def run_branch(release: Path, models: str | None, home: str, env: dict[str, str] | None = None) -> tuple[float, float]:
+def run_branch(release: Path, models: str | None, home: str) -> tuple[float, float]:
     """`cinepipe run movielens` on ``home``: seconds and peak GiB."""
     cmd = cinepipe("run", "movielens", "--source", str(release))
     if models:
         cmd += ["--models", models]
-    return timed(cmd, home, env)
+    return timed(cmd, home)
 
 
 def loaded_ratings(home: str) -> int:
@@ -114,8 +94,6 @@ def main() -> None:
     parser.add_argument("--models", help="Comma-separated models to evaluate (default: the branch's set).")
     parser.add_argument("--new-ratings", type=int, default=10_000,
                         help="Then add this many new ratings to the large warehouse and time the update (0: skip).")
-    parser.add_argument("--local-mode", action="store_true",
-                        help="Prefect's local mode (a throwaway API server per command) instead of a Prefect server.")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).parent))
     from make_synthetic_movielens import shape_for
@@ -131,31 +109,27 @@ def main() -> None:
         write_csv_release(big, shape_for(args.ratings), seed=25)
         print(f"generated {args.ratings:,} ratings in {time.perf_counter() - start:.0f}s", flush=True)
     releases.append((big.name, big))
-    servers = []
+    homes = []
     try:
         for name, path in releases:
             home = tempfile.mkdtemp(prefix="cinepipe-scale-")
-            env = None
-            if not args.local_mode:
-                proc, env = prefect_server(home)
-                servers.append(proc)
-            seconds, peak = run_branch(path, args.models, home, env)
+            homes.append(home)
+            timed(cinepipe("server", "start"), home)
+            seconds, peak = run_branch(path, args.models, home)
             n = loaded_ratings(home)
             print(f"{name:>20}: {n:>11,} ratings | {seconds / 60:6.1f} min | peak {peak:5.2f} GiB | "
                   f"{seconds / (n / 1e6):7.1f} s and {peak / (n / 1e6):5.3f} GiB per million ratings", flush=True)
         if args.new_ratings:  # on the last (largest) warehouse: the inbox and the incremental flow
             added = new_ratings_file(home, args.new_ratings)
-            add_s, add_peak = timed(cinepipe("ratings", "add", str(added)), home, env)
-            update_s, update_peak = timed(cinepipe("update"), home, env)
+            add_s, add_peak = timed(cinepipe("ratings", "add", str(added)), home)
+            update_s, update_peak = timed(cinepipe("update"), home)
             inc = add_s + update_s
-            mode = "Prefect's local mode" if args.local_mode else "a Prefect server"
-            print(f"{'incremental':>20}: {args.new_ratings:>11,} new ratings on {name} ({mode}) | add {add_s:5.1f}s + "
+            print(f"{'incremental':>20}: {args.new_ratings:>11,} new ratings on {name} | add {add_s:5.1f}s + "
                   f"update {update_s:6.1f}s = {inc:6.1f}s | peak {max(add_peak, update_peak):5.2f} GiB | "
                   f"{inc / seconds:6.1%} of the full run (target <= 5%)", flush=True)
     finally:
-        for proc in servers:
-            proc.terminate()
-            proc.wait(timeout=60)
+        for home in homes:
+            subprocess.run(cinepipe("server", "stop"), env={**os.environ, "CINEPIPE_HOME": home}, capture_output=True)
 
 
 if __name__ == "__main__":

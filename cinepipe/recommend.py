@@ -8,7 +8,6 @@ from cinepipe import warehouse
 from cinepipe.errors import CinepipeError
 from cinepipe.settings import Settings
 
-
 Pick = namedtuple("Pick", "rank movie_id title score cold_start")
 
 

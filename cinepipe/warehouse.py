@@ -116,7 +116,8 @@ def lock_path(settings: Settings) -> Path:
 @contextmanager
 def write_lock(settings: Settings, timeout_s: float = 600.0) -> Iterator[None]:
     """Hold the warehouse's write lock; wait up to ``timeout_s`` for another run to finish."""
-    from filelock import FileLock, Timeout  # with asyncio, 0.1 s that readers (`status`) need not pay
+    # filelock loads asyncio: 0.1 s that readers (`status`) need not pay
+    from filelock import FileLock, Timeout
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path(settings)))
@@ -323,8 +324,8 @@ __all__ = [
     "log_load",
     "new_run_id",
     "record_metrics",
-    "row_counts",
     "record_quarantine",
+    "row_counts",
     "sql",
     "table_counts",
     "transaction",

@@ -101,8 +101,8 @@ def test_a_stale_server_is_replaced_with_a_notice(tmp_path):
     new, notes = _ensure(home)
     assert new["pid"] != old["pid"]
     assert [line for line in notes.splitlines() if line.strip()] == [
-        f"note: replacing the home's Prefect server (pid {old['pid']}): it runs Prefect 2.0.0, "
-        f"this install has {new['prefect_version']}"]
+        (f"note: replacing the home's Prefect server (pid {old['pid']}): it runs Prefect 2.0.0, "
+         f"this install has {new['prefect_version']}")]
     assert _servers_of(home) == [new["pid"]]
     os.kill(new["pid"], signal.SIGKILL)  # a server that died: its state file is left behind
     _wait_until(lambda: not _servers_of(home), 30, "the killed server is still listed")
@@ -158,8 +158,8 @@ def test_sigkill_of_running_nightlies_leaves_one_server_and_nothing_else(tmp_pat
         proc = subprocess.Popen([CINEPIPE, "nightly", "--sample"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         if delay_s > 3:
-            _wait_until(lambda: (home / "prefect" / "server.json").exists() or proc.poll() is not None, 600,
-                        "the nightly never reached its server")
+            _wait_until(lambda proc=proc: (home / "prefect" / "server.json").exists() or proc.poll() is not None,
+                        600, "the nightly never reached its server")
         time.sleep(delay_s)
         assert proc.poll() is None, "the nightly ended before it was killed"
         proc.send_signal(signal.SIGKILL)
