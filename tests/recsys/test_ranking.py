@@ -144,3 +144,19 @@ def test_fold_in_refreshes_touched_users_and_keeps_the_rest(liked_split, name):
     lists = after.set_index("user_id")
     # user 7's history: the same list (ALS re-solves the row, so the tail may differ by a movie or two)
     assert len(set(lists.loc[newcomer, "movie_id"]) & set(lists.loc[7, "movie_id"])) >= 8
+
+
+def test_rp3_weights_keep_the_strongest_links_and_no_self_links():
+    from scipy import sparse
+
+    from cinepipe.recsys.rp3beta import RP3Params, rp3_weights
+
+    rng = np.random.default_rng(0)
+    seen = sparse.csr_matrix((rng.random((50, 30)) < 0.3).astype(np.float32))
+    weights = rp3_weights(seen, RP3Params(neighbours=5))
+    assert weights.shape == (30, 30) and (np.diff(weights.indptr) <= 5).all()
+    assert weights.diagonal().sum() == 0 and (weights.data > 0).all()
+    full = rp3_weights(seen, RP3Params(neighbours=30)).toarray()
+    for row in range(30):  # the kept links are the row's largest
+        kept = weights[row].toarray().ravel()
+        assert kept[kept > 0].min() >= np.sort(full[row])[-5] - 1e-7
