@@ -42,7 +42,8 @@ class LinearSpec:
 
 LINEAR_SPECS: dict[str, LinearSpec] = {
     "tfidf_lr": LinearSpec("tfidf_lr", False, (4.0, 16.0, 64.0)),
-    "nbsvm": LinearSpec("nbsvm", True, (1.0, 4.0, 16.0)),
+    # validation accuracy still rose from C 16 to 64 (0.9221 to 0.9241 on the real split), so 64 is in
+    "nbsvm": LinearSpec("nbsvm", True, (4.0, 16.0, 64.0)),
 }
 ENSEMBLE = "ensemble_nbsvm_lr"
 ENSEMBLE_MEMBERS = ("nbsvm", "tfidf_lr")

@@ -36,7 +36,7 @@ def train_mnist_cnn(staged: dict, quick: bool, seed: int, run_id: str) -> dict:
     )
 
     dataset = staged["dataset"]
-    config = models.CnnConfig.quick(seed) if quick else models.CnnConfig.for_dataset(dataset, seed)
+    config = models.CnnConfig.quick(seed) if quick else models.CnnConfig(seed=seed)
     images, labels = _train_split(staged, quick, seed)
     trained = models.train_cnn(images, labels, config)
     out = artifact_dir("mnist", dataset, "cnn", run_id)
