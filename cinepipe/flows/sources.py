@@ -69,7 +69,7 @@ def nightly_sources(settings: Settings, sample: bool) -> Iterator[dict[str, Bran
             branches["movielens"] = _movielens(manifest["movielens"]["path"])
             branches["imdb"] = _imdb(manifest["imdb"]["path"])
             branches["mnist"] = _mnist(manifest["mnist"]["path"], "mnist")
-            from cinepipe.naver.sample import stand_in_service
+            from cinepipe.sample.naver import stand_in_service
 
             # the Naver service closed in 2023: the sample runs against our local stand-in
             stack.enter_context(stand_in_service(manifest["naver"], settings))

@@ -27,7 +27,7 @@ def write_sample(dest: Path) -> dict:
     dest.mkdir(parents=True, exist_ok=True)
     from cinepipe.imdb.sample import write_sample as write_imdb_sample
     from cinepipe.mnist.sample import write_sample as write_mnist_sample
-    from cinepipe.naver.sample import write_naver_sample
+    from cinepipe.sample.naver import write_naver_sample
 
     written = {
         "movielens": write_movielens_sample(dest / "movielens"),

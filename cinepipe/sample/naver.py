@@ -1,7 +1,7 @@
 """The Naver part of the bundled sample: a generated personal list, IMDb files, a stand-in service.
 
 Naver closed its movie site and search API in 2023, so the sample run searches and crawls
-``fake_service.FakeNaver`` on 127.0.0.1 instead: a stand-in serving the real shapes from a seeded
+``naver_service.FakeNaver`` on 127.0.0.1 instead: a stand-in serving the real shapes from a seeded
 catalogue. The personal list has a few bad lines (to show the quarantine) and a few titles Naver
 lacks, which the generated IMDb files (real layout: TAB, ``\\N``, no final newline) cover.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 from pydantic import SecretStr
 
-from cinepipe.naver.catalogue import make_catalogue, make_personal_list
-from cinepipe.naver.fake_service import FakeNaver
+from cinepipe.sample.naver_catalogue import make_catalogue, make_personal_list
+from cinepipe.sample.naver_service import FakeNaver
 from cinepipe.settings import Settings, settings_scope
 
 CATALOGUE_SEED = 7

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from cinepipe.naver.catalogue import GENRES, NATIONS, FakeMovie
+from cinepipe.sample.naver_catalogue import GENRES, NATIONS, FakeMovie
 
 WIDE_SHIFT = 0.37  # the hidden duplicate's scores differ by this much
 DISAGREEING_BAR_PERCENT = 25.0  # "bar-disagrees": the bar is this much wider than the digits say

@@ -2,7 +2,7 @@
 
 It serves ``/v1/search/movie.json`` and ``/movie/bin/basic.nhn?code=N`` in the real shapes, from a
 seeded ``catalogue``, with the real error answers (SE01-SE06, SE99, 401, 403, 429 with 010 or 012),
-rate limiting, pages without scores, pages drawn in several variants (``fake_pages``; a few drawn so
+rate limiting, pages without scores, pages drawn in several variants (``naver_pages``; a few drawn so
 the parser must refuse them), pages in a changed layout and a ``robots.txt``. Tests use it,
 and so does the bundled sample run: Naver closed the movie site and its search API in 2023.
 """
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from cinepipe.naver.catalogue import FakeMovie
-from cinepipe.naver.fake_pages import basic_page
+from cinepipe.sample.naver_catalogue import FakeMovie
+from cinepipe.sample.naver_pages import basic_page
 
 LAST_BUILD_DATE = "Mon, 06 Mar 2023 10:00:00 +0900"
 DEFAULT_ROBOTS = "User-agent: *\nDisallow: /movie/point/\nDisallow: /movie/bi/mi/pointWriteFormList.nhn\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cinepipe.naver.catalogue import make_catalogue
-from cinepipe.naver.fake_service import FakeNaver
+from cinepipe.sample.naver_catalogue import make_catalogue
+from cinepipe.sample.naver_service import FakeNaver
 
 CLIENT_ID = "test-client-id"
 SECRET = "S3cr3t-never-print-me-7f2a"

@@ -10,7 +10,7 @@ from cinepipe.naver.crawl import (
     PoliteFetcher,
     parse_basic_page,
 )
-from cinepipe.naver.fake_service import basic_page
+from cinepipe.sample.naver_service import basic_page
 
 
 def _movie(catalogue, **changes):

@@ -6,7 +6,7 @@ import logging
 import duckdb
 import pytest
 
-from cinepipe.naver.catalogue import make_personal_list
+from cinepipe.sample.naver_catalogue import make_personal_list
 
 from .conftest import SECRET
 

@@ -6,7 +6,11 @@ from dataclasses import replace
 import duckdb
 import pytest
 
-from cinepipe.naver.catalogue import READABLE_VARIANTS, make_catalogue, make_personal_list
+from cinepipe.sample.naver_catalogue import (
+    READABLE_VARIANTS,
+    make_catalogue,
+    make_personal_list,
+)
 
 
 @pytest.fixture(scope="module")

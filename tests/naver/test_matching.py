@@ -4,8 +4,8 @@ from pydantic import SecretStr
 
 from cinepipe.naver import matching
 from cinepipe.naver.api import SearchClient, search_rows
-from cinepipe.naver.catalogue import make_catalogue, make_personal_list
-from cinepipe.naver.fake_service import FakeNaver
+from cinepipe.sample.naver_catalogue import make_catalogue, make_personal_list
+from cinepipe.sample.naver_service import FakeNaver
 
 
 def _cand(code, title, year, english=None):

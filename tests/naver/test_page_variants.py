@@ -17,9 +17,18 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from cinepipe.naver.catalogue import FLAGGED_VARIANTS, READABLE_VARIANTS, make_catalogue
-from cinepipe.naver.crawl import LayoutChanged, check_unreadable_share, parse_basic_page, read_score
-from cinepipe.naver.fake_pages import basic_page
+from cinepipe.naver.crawl import (
+    LayoutChanged,
+    check_unreadable_share,
+    parse_basic_page,
+    read_score,
+)
+from cinepipe.sample.naver_catalogue import (
+    FLAGGED_VARIANTS,
+    READABLE_VARIANTS,
+    make_catalogue,
+)
+from cinepipe.sample.naver_pages import basic_page
 
 SAVED = Path(__file__).parent / "pages" / "basic_2022.html"
 CODE = 190123
