@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: install system-deps run test test-fast serve bench clean help
+.PHONY: install system-deps test-deps run test test-fast serve bench clean help
 
 help:
 	@echo "make run       install, generate the sample, run the nightly flow on it (offline)"
@@ -32,10 +32,19 @@ system-deps:
 
 install: $(STAMP) system-deps
 
+# Debian's Chromium for the browser test of the Prefect UI (installed where missing, as root)
+test-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || echo "note: could not install chromium; the browser test will skip"; \
+	  else echo "note: chromium missing and not root: run 'sudo apt-get install chromium' (the browser test skips)"; fi; \
+	fi
+
 run: install
 	$(BIN)/cinepipe nightly --sample
 
-test: install
+test: install test-deps
 	$(BIN)/pytest -m "not slow"
 	$(BIN)/pytest -m slow
 
