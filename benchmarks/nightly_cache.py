@@ -108,10 +108,9 @@ def main() -> None:
         new = write_new_ratings(home, args.new_ratings)
         add = timed(home, "ratings", "add", str(new))
         update = timed(home, "update")
-        modes = {k: v.get("mode") for k, v in last_summary(home).get("datasets", {}).items()}
         print(f"server start {server:5.1f}s | run movielens {full:6.1f}s | ratings add {args.new_ratings:,} "
               f"{add:5.2f}s + update {update:5.2f}s = {add + update:5.2f}s | ratio {(add + update) / full:6.1%} "
-              f"(target <= 5%) | {modes}", flush=True)
+              f"(target <= 5%)", flush=True)
     for home in homes:
         subprocess.run([CINEPIPE, "server", "stop"], env={**os.environ, "CINEPIPE_HOME": str(home)},
                        capture_output=True)
