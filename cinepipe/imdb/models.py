@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -161,12 +162,16 @@ def fit_model(
     val: tuple[np.ndarray, np.ndarray],
     checkpoint: Path,
     seed: int,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> dict[str, list[float]]:
-    """Train; with early stopping, end with the best validation-loss weights. Returns the history."""
+    """Train; with early stopping, end with the best validation-loss weights; ``on_epoch(epochs_done)``
+    after each epoch (a progress bar). Returns the history."""
     keras.utils.set_random_seed(seed)
     callbacks: list[keras.callbacks.Callback] = []
+    if on_epoch is not None:
+        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(epoch + 1)))
     if spec.patience is not None:
-        callbacks = [
+        callbacks += [
             keras.callbacks.ModelCheckpoint(str(checkpoint), save_best_only=True, save_weights_only=True),
             keras.callbacks.EarlyStopping(patience=spec.patience, restore_best_weights=True),
         ]

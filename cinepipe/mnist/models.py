@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -105,8 +106,10 @@ def build_cnn(config: CnnConfig) -> Any:
     return keras.Model(inputs, outputs, name="mnist_cnn")
 
 
-def train_cnn(images: np.ndarray, labels: np.ndarray, config: CnnConfig) -> TrainedCnn:
-    """Fit the CNN on uint8 images ``(n, 28, 28)`` and labels 0-9.
+def train_cnn(images: np.ndarray, labels: np.ndarray, config: CnnConfig,
+              on_epoch: Callable[[int], None] | None = None) -> TrainedCnn:
+    """Fit the CNN on uint8 images ``(n, 28, 28)`` and labels 0-9; ``on_epoch(epochs_done)`` is
+    called after each epoch (a progress bar).
 
     Returns the model, its per-epoch history (loss, accuracy, and val_* with a validation
     fraction) and the wall time of ``fit``.
@@ -126,10 +129,17 @@ def train_cnn(images: np.ndarray, labels: np.ndarray, config: CnnConfig) -> Trai
     started = time.perf_counter()
     fit = model.fit(_batches(x[:cut], y[:cut], config.batch_size, shuffle_seed=config.seed),
                     validation_data=_batches(x[cut:], y[cut:], 512) if n_val else None,
-                    epochs=config.epochs, shuffle=False, verbose=0)  # the pipeline shuffles, seeded
+                    epochs=config.epochs, shuffle=False, verbose=0,  # the pipeline shuffles, seeded
+                    callbacks=_epoch_callbacks(keras, on_epoch))
     seconds = time.perf_counter() - started
     history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     return TrainedCnn(model, history, config, seconds)
+
+
+def _epoch_callbacks(keras: Any, on_epoch: Callable[[int], None] | None) -> list:
+    if on_epoch is None:
+        return []
+    return [keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(epoch + 1))]
 
 
 def predict_cnn(model: Any, images: np.ndarray, batch_size: int = 512) -> np.ndarray:

@@ -13,7 +13,9 @@ def digits():
 def test_quick_cnn_learns_the_sample_and_reloads(tmp_path, digits):
     x, y = digits[("train", "images")], digits[("train", "labels")]
     xt, yt = digits[("test", "images")], digits[("test", "labels")]
-    trained = models.train_cnn(x, y, models.CnnConfig.quick())
+    epochs_done: list[int] = []
+    trained = models.train_cnn(x, y, models.CnnConfig.quick(), on_epoch=epochs_done.append)
+    assert epochs_done == list(range(1, models.CnnConfig.quick().epochs + 1))  # what drives the bar
     assert set(trained.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert len(trained.history["loss"]) == models.CnnConfig.quick().epochs
     predicted = models.predict_cnn(trained.model, xt)

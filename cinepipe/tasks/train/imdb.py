@@ -19,6 +19,7 @@ from scipy import sparse
 from cinepipe.artifacts import artifact_dir, publish_image
 from cinepipe.imdb import plots
 from cinepipe.imdb.baselines import LINEAR_SPECS, tune_and_fit
+from cinepipe.progress import count_bar
 from cinepipe.tasks._common import CACHED_ACROSS_RUNS
 
 
@@ -44,8 +45,9 @@ def train_imdb_keras(prepared: dict, model: str, quick: bool, seed: int, run_id:
     out = artifact_dir("imdb", model, run_id)
     net = models.build_model(spec)
     started, cpu_started = time.perf_counter(), time.process_time()
-    history = models.fit_model(net, spec, (fit_x, data["fit_labels"]), (val_x, data["val_labels"]),
-                               out / "best.weights.h5", seed)
+    with count_bar(f"train imdb {model}, epochs", spec.epochs) as advance:
+        history = models.fit_model(net, spec, (fit_x, data["fit_labels"]), (val_x, data["val_labels"]),
+                                   out / "best.weights.h5", seed, on_epoch=advance)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     (out / "architecture.json").write_text(net.to_json())
     net.save_weights(out / "model.weights.h5")

@@ -15,6 +15,7 @@ from prefect import task
 
 from cinepipe.artifacts import artifact_dir, artifact_key, publish_image
 from cinepipe.mnist import plots, store
+from cinepipe.progress import count_bar
 from cinepipe.tasks._common import CACHED_ACROSS_RUNS
 
 QUICK_TRAIN_ROWS = 2_000  # quick runs (tests, the sample) train on this many images at most
@@ -38,7 +39,8 @@ def train_mnist_cnn(staged: dict, quick: bool, seed: int, run_id: str) -> dict:
     dataset = staged["dataset"]
     config = models.CnnConfig.quick(seed) if quick else models.CnnConfig(seed=seed)
     images, labels = _train_split(staged, quick, seed)
-    trained = models.train_cnn(images, labels, config)
+    with count_bar(f"train {dataset} CNN, epochs", config.epochs) as advance:
+        trained = models.train_cnn(images, labels, config, on_epoch=advance)
     out = artifact_dir("mnist", dataset, "cnn", run_id)
     (out / "architecture.json").write_text(trained.model.to_json())
     trained.model.save_weights(out / "model.weights.h5")
