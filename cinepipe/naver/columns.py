@@ -24,3 +24,5 @@ AUTO = "auto"  # best candidate above the confidence threshold
 MANUAL = "manual"  # a person's choice in the review CSV
 IMDB_TITLE_YEAR = "imdb-title-year"
 IMDB_TITLE = "imdb-title"
+
+REVIEW_CSV = "naver_match_review.csv"  # under exports/: the review queue a person fills in

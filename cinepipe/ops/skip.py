@@ -21,6 +21,7 @@ from pathlib import Path
 from cinepipe import warehouse
 from cinepipe.contracts import schemas_dir, warehouse_sql_dir
 from cinepipe.hashing import content_key, fingerprint_path
+from cinepipe.naver.columns import REVIEW_CSV
 from cinepipe.settings import STEP_SETTINGS, Settings
 
 # the load_log tables whose history a branch's results depend on (inbox files: movielens only)
@@ -29,6 +30,7 @@ BRANCH_TABLES = {
     "imdb": ("imdb_reviews",),
     "mnist": ("mnist_images",),
     "fashion-mnist": ("mnist_images",),
+    "naver": ("naver_scores",),
 }
 
 
@@ -65,10 +67,23 @@ def fingerprint(settings: Settings, branch: str, source: str, params: dict) -> s
             [tables, partition, partition]).fetchall()
         inbox = con.execute(
             "select content_sha256, processed_run_id from inbox_files order by all").fetchall() if branch == "movielens" else []
+        decided = _naver_decisions(settings, con) if branch == "naver" else []
     # the settings that shape some step's output, as the steps' own keys see them; where things are
     # written and how a run goes (lake URL, resources, schedule, credentials) do not count
     config = {name: settings.model_dump(mode="json", include={name})[name] for name in sorted(STEP_SETTINGS)}
-    return content_key(code_version(), branch, params, config, fingerprint_path(path), history, inbox)
+    # Naver's answers come from the HTTP answer cache on a rerun, so the list, a person's review
+    # decisions and the IMDb fallback files are what can change the branch's result
+    files = [fingerprint_path(p) for p in (_local(settings.imdb_basics_tsv or ""), _local(settings.imdb_ratings_tsv or ""))
+             if p is not None] if branch == "naver" else []
+    return content_key(code_version(), branch, params, config, fingerprint_path(path), history, inbox, decided, files)
+
+
+def _naver_decisions(settings: Settings, con) -> list:
+    """A person's review decisions, recorded and waiting in exports/ (both change the matches)."""
+    recorded = con.execute("select query_key, chosen_code, decision from naver_match_review"
+                           " where decision is not null order by all").fetchall()
+    review = settings.exports_dir / REVIEW_CSV
+    return [recorded, fingerprint_path(review) if review.is_file() else None]
 
 
 def unchanged_since(settings: Settings, branch: str, key: str | None) -> dict | None:

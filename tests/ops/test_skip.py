@@ -47,7 +47,7 @@ def test_an_applied_inbox_file_changes_the_movielens_fingerprint_only(home, tmp_
 def test_urls_and_unknown_branches_are_never_skipped(home, tmp_path):
     _warehouse(home)
     assert skip.fingerprint(home, "movielens", "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip", {}) is None
-    assert skip.fingerprint(home, "naver", str(tmp_path), {}) is None
+    assert skip.fingerprint(home, "compare", str(tmp_path), {}) is None
     assert skip.unchanged_since(home, "movielens", None) is None
 
 
@@ -87,3 +87,22 @@ def test_only_settings_that_shape_outputs_count(home, tmp_path):
         assert skip.fingerprint(home.model_copy(update=update), "movielens", str(source), {"quick": True}) == first
     tightened = home.model_copy(update={"max_bad_fraction": 0.0001})
     assert skip.fingerprint(tightened, "movielens", str(source), {"quick": True}) != first
+
+
+def test_the_naver_fingerprint_follows_the_list_and_a_persons_decisions(home, tmp_path):
+    """The service's answers come from the answer cache on a rerun; what can change the branch's
+    result is the list, the review decisions (recorded, or waiting in exports/) and the loads."""
+    _warehouse(home)
+    scores = tmp_path / "scores.csv"
+    scores.write_text("title,my_score\n기생충,9\n")
+    first = skip.fingerprint(home, "naver", str(scores), {"quick": True})
+    assert first is not None and first == skip.fingerprint(home, "naver", str(scores), {"quick": True})
+    review = home.exports_dir / "naver_match_review.csv"
+    review.write_text("input_row,title,candidates,chosen_code\n1,기생충,[],161967\n")
+    decided = skip.fingerprint(home, "naver", str(scores), {"quick": True})
+    assert decided != first
+    _log(home, "naver_scores", "n1")
+    loaded = skip.fingerprint(home, "naver", str(scores), {"quick": True})
+    assert loaded != decided
+    scores.write_text("title,my_score\n기생충,10\n")
+    assert skip.fingerprint(home, "naver", str(scores), {"quick": True}) != loaded

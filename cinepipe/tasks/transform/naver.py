@@ -26,6 +26,7 @@ from cinepipe.naver.columns import (
     NAVER_CODE,
     NETIZEN,
     QUERY_KEY,
+    REVIEW_CSV,
     TITLE,
     YEAR,
 )
@@ -39,7 +40,6 @@ from cinepipe.settings import get_settings
 from cinepipe.tasks._common import CACHED, STAGED, content_dir
 from cinepipe.validation import gx_validate, summarise_gx
 
-REVIEW_CSV = "naver_match_review.csv"
 SCORES_EXPORT = "naver_scores.txt"
 
 
