@@ -13,10 +13,10 @@ from prefect.states import Cancelled
 
 from cinepipe import runtime
 from cinepipe.errors import CinepipeError
-from cinepipe.flows.incremental import update_movielens
+from cinepipe.flows.sources import nightly_sources
+from cinepipe.movielens import incremental
 from cinepipe.ops import skip
 from cinepipe.ops.locks import RunInProgress, run_lock
-from cinepipe.flows.sources import nightly_sources
 from cinepipe.settings import get_settings
 
 
@@ -59,7 +59,14 @@ def nightly_flow(sample: bool = False, quick: bool = False, day: str | None = No
         results: dict[str, dict] = {}
         failed: dict[str, str] = {}
         try:  # the day's new ratings first, so the branches train on them
-            results["inbox"] = update_movielens(day=partition.isoformat())
+            if incremental.pending_files(settings) or incremental.pending_list_users(settings):
+                from cinepipe.flows.incremental import (
+                    update_movielens,  # its models load only when needed
+                )
+
+                results["inbox"] = update_movielens(day=partition.isoformat())
+            else:  # nothing in the inbox and no list behind its ratings: a ledger read, no task
+                results["inbox"] = {"datasets": {}, "nothing_new": True}
         except Exception as exc:
             logger.error("applying the inbox failed: %s", exc)
             failed["inbox"] = f"{type(exc).__name__}: {exc}"
