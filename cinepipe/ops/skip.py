@@ -73,8 +73,8 @@ def fingerprint(settings: Settings, branch: str, source: str, params: dict) -> s
     config = {name: settings.model_dump(mode="json", include={name})[name] for name in sorted(STEP_SETTINGS)}
     # Naver's answers come from the HTTP answer cache on a rerun, so the list, a person's review
     # decisions and the IMDb fallback files are what can change the branch's result
-    files = [fingerprint_path(p) for p in (_local(settings.imdb_basics_tsv or ""), _local(settings.imdb_ratings_tsv or ""))
-             if p is not None] if branch == "naver" else []
+    fallback = (settings.imdb_basics_tsv, settings.imdb_ratings_tsv) if branch == "naver" else ()
+    files = [fingerprint_path(p) for p in (_local(f) for f in fallback if f) if p is not None]
     return content_key(code_version(), branch, params, config, fingerprint_path(path), history, inbox, decided, files)
 
 

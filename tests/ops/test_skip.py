@@ -106,3 +106,19 @@ def test_the_naver_fingerprint_follows_the_list_and_a_persons_decisions(home, tm
     assert loaded != decided
     scores.write_text("title,my_score\n기생충,10\n")
     assert skip.fingerprint(home, "naver", str(scores), {"quick": True}) != loaded
+
+
+def test_the_imdb_fallback_files_count_for_naver_only_when_set(home, tmp_path, monkeypatch):
+    _warehouse(home)
+    monkeypatch.chdir(tmp_path)  # an unset path must not stand for the working directory
+    scores = tmp_path / "scores.csv"
+    scores.write_text("title,my_score\n기생충,9\n")
+    unset = skip.fingerprint(home, "naver", str(scores), {})
+    (tmp_path / "unrelated.txt").write_text("changes nothing")
+    assert skip.fingerprint(home, "naver", str(scores), {}) == unset
+    basics = tmp_path / "title.basics.tsv"
+    basics.write_text("tconst\tprimaryTitle\n")
+    with_file = home.model_copy(update={"imdb_basics_tsv": str(basics), "imdb_ratings_tsv": str(basics)})
+    before = skip.fingerprint(with_file, "naver", str(scores), {})
+    basics.write_text("tconst\tprimaryTitle\ntt1\tParasite\n")
+    assert skip.fingerprint(with_file, "naver", str(scores), {}) != before
