@@ -41,7 +41,25 @@ def ease_weights(x: sparse.csr_matrix, reg: float) -> np.ndarray:
     return weights
 
 
-class EASE(_ScaledModel):
+class ItemItemModel(_ScaledModel):
+    """A ranking model scoring ``seen @ weights`` (who rated what, times item-item weights): EASE and
+    RP3beta. A warm refresh replaces the touched users' rows of ``seen`` and keeps the weights."""
+
+    seen: sparse.csr_matrix
+
+    def fold_in(self, ratings: pd.DataFrame) -> ItemItemModel:
+        """Warm refresh: the rows of the users in ``ratings`` (their whole history) replaced, weights kept."""
+        self._require_fitted()
+        self.index, self.seen = refreshed_seen(self.seen, self.index, ratings)
+        return self
+
+    def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Scores of (user, item) pairs (0 for unknown ids); not on the rating scale."""
+        self._require_fitted()
+        return pair_scores(self, users, items)
+
+
+class EASE(ItemItemModel):
     """A ranking model: ``score_users`` gives EASE scores; ``predict`` is not a rating and is unused."""
 
     name = "ease"
@@ -73,17 +91,6 @@ class EASE(_ScaledModel):
             [validation],
         )
         return reg
-
-    def fold_in(self, ratings: pd.DataFrame) -> EASE:
-        """Warm refresh: the rows of the users in ``ratings`` (their whole history) replaced, weights kept."""
-        self._require_fitted()
-        self.index, self.seen = refreshed_seen(self.seen, self.index, ratings)
-        return self
-
-    def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """EASE scores of (user, item) pairs (0 for unknown ids); not on the rating scale."""
-        self._require_fitted()
-        return pair_scores(self, users, items)
 
     def score_users(self, user_idx: np.ndarray) -> np.ndarray:
         return np.asarray(self.seen[user_idx] @ self.weights)

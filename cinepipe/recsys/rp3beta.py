@@ -16,10 +16,8 @@ import pandas as pd
 from scipy import sparse
 
 from cinepipe.errors import ModelError
-from cinepipe.recsys.base import pair_scores
-from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import rating_matrix
-from cinepipe.recsys.tuning import refreshed_seen
+from cinepipe.recsys.ease import ItemItemModel
 
 
 @dataclass
@@ -60,7 +58,7 @@ def _strongest(weights: np.ndarray, k: int) -> sparse.csr_matrix:
                              dtype=np.float32)
 
 
-class RP3beta(_ScaledModel):
+class RP3beta(ItemItemModel):
     """A ranking model: ``score_users`` gives random-walk scores; ``predict`` is not a rating."""
 
     name = "rp3beta"
@@ -80,17 +78,6 @@ class RP3beta(_ScaledModel):
         self.seen = seen
         self.weights = rp3_weights(seen, self.params)
         return self
-
-    def fold_in(self, ratings: pd.DataFrame) -> RP3beta:
-        """Warm refresh: the rows of the users in ``ratings`` (their whole history) replaced, weights kept."""
-        self._require_fitted()
-        self.index, self.seen = refreshed_seen(self.seen, self.index, ratings)
-        return self
-
-    def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """RP3beta scores of (user, item) pairs (0 for unknown ids); not on the rating scale."""
-        self._require_fitted()
-        return pair_scores(self, users, items)
 
     def score_users(self, user_idx: np.ndarray) -> np.ndarray:
         return (self.seen[user_idx] @ self.weights).toarray()
