@@ -86,11 +86,14 @@ class StepLines(logging.Handler):
         elif message.startswith(_ENGINE_NOISE) or record.levelno < logging.INFO:
             return
         elif record.levelno >= logging.WARNING:
-            color = "red" if record.levelno >= logging.ERROR else "yellow"
-            self._print(f"[{color}]![/]", f"{name}: [{color}]{escape(_one_line(message))}[/]")
+            self._warning(name, record, message)
         else:
             with self._lock:
                 self._notes[run_id] = _one_line(message)
+
+    def _warning(self, name: str, record: logging.LogRecord, message: str) -> None:
+        color = "red" if record.levelno >= logging.ERROR else "yellow"
+        self._print(f"[{color}]![/]", f"{name}: [{color}]{escape(_one_line(message))}[/]")
 
     def _flow(self, record: logging.LogRecord, message: str) -> None:
         name = escape(str(record.flow_run_name))
@@ -111,8 +114,7 @@ class StepLines(logging.Handler):
         elif message.startswith(_ENGINE_NOISE) or record.levelno < logging.INFO:
             return
         elif record.levelno >= logging.WARNING:
-            color = "red" if record.levelno >= logging.ERROR else "yellow"
-            self._print(f"[{color}]![/]", f"{name}: [{color}]{escape(_one_line(message))}[/]")
+            self._warning(name, record, message)
         else:
             self._print("[dim]·[/]", f"{name}: {escape(_one_line(message))}")
 
