@@ -22,6 +22,15 @@ def _pyplot():
     return plt
 
 
+def _save(plt, fig, title: str, path: Path) -> Path:
+    """Title, layout, the PNG at ``path``, the figure closed (every plot here ends this way)."""
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def metrics_vs_baselines(metrics: pd.DataFrame, previous: pd.DataFrame, path: Path, title: str) -> Path | None:
     """One panel per protocol: each model's headline metric as a bar, the baseline's bar grey and
     a dashed line across, the previous run's value as a cross. ``metrics``/``previous``: model,
@@ -50,11 +59,7 @@ def metrics_vs_baselines(metrics: pd.DataFrame, previous: pd.DataFrame, path: Pa
                      fontsize=9)
         ax.tick_params(labelsize=8)
         ax.legend(fontsize=7, loc="lower right")
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, title, path)
 
 
 def metrics_over_runs(history: pd.DataFrame, path: Path, title: str) -> Path | None:
@@ -74,11 +79,7 @@ def metrics_over_runs(history: pd.DataFrame, path: Path, title: str) -> Path | N
         ax.tick_params(labelsize=7)
         ax.tick_params(axis="x", rotation=30)
         ax.legend(fontsize=6)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, title, path)
 
 
 def rating_distribution(ratings: pd.DataFrame, path: Path, title: str) -> Path:
@@ -96,11 +97,7 @@ def rating_distribution(ratings: pd.DataFrame, path: Path, title: str) -> Path:
         ax.set_title(f"{name} (median {int(np.median(counts))})", fontsize=9)
     for ax in axes:
         ax.tick_params(labelsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, title, path)
 
 
 def list_coverage(lists: pd.DataFrame, ratings: pd.DataFrame, path: Path, title: str) -> Path:
@@ -124,8 +121,4 @@ def list_coverage(lists: pd.DataFrame, ratings: pd.DataFrame, path: Path, title:
     axes[1].legend(fontsize=7)
     for ax in axes:
         ax.tick_params(labelsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, title, path)
