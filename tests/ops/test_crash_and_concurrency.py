@@ -96,7 +96,8 @@ def test_two_nightly_sample_runs_in_parallel(home):
         dupes = con.execute("select count(*) from (select dataset, user_id, movie_id from movielens_ratings"
                             " group by all having count(*) > 1)").fetchone()[0]
     assert runs == [("completed", 1)] and dupes == 0
-    # a night with nothing new: the file-fed branches are skipped, the tables stay as they were
+    # a night with nothing new: every branch is skipped (Naver's sample list, decisions and fallback
+    # files are unchanged too), the tables stay as they were
     data_tables = ("movielens_ratings", "movielens_movies", "recommendations", "imdb_reviews", "mnist_images")
     before = {t: n for t, n in warehouse.table_counts(home).items() if t in data_tables}
     third = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
@@ -106,4 +107,4 @@ def test_two_nightly_sample_runs_in_parallel(home):
         summary = json.loads(con.execute(
             "select summary from pipeline_runs order by started_at desc limit 1").fetchone()[0])
     skipped = {b for b, r in summary["branches"].items() if str(r.get("skipped", "")).startswith("unchanged")}
-    assert skipped == {"movielens", "imdb", "mnist"}
+    assert skipped == {"movielens", "imdb", "mnist", "naver"}
