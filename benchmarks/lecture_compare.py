@@ -14,7 +14,6 @@ import time
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.recsys.lecture.compare import (
     comparison_markdown,
     comparison_table,
@@ -24,6 +23,7 @@ from cinepipe.recsys.lecture.registry import lecture_factories
 from cinepipe.recsys.lecture.synthetic import low_rank_ratings
 from cinepipe.recsys.metrics import rmse
 from cinepipe.recsys.splits import random_split
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 
 def main() -> None:

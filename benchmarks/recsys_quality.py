@@ -20,10 +20,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.recsys.evaluate import run_protocol
 from cinepipe.recsys.registry import RANKING_MODELS, RATING_MODELS
-from cinepipe.recsys.splits import ML100K_U1, RANDOM_70_30, STRATIFIED_75_25, random_split
+from cinepipe.recsys.splits import (
+    ML100K_U1,
+    RANDOM_70_30,
+    STRATIFIED_75_25,
+    random_split,
+)
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 U1_COLUMNS = [USER, ITEM, RATING, "timestamp"]
 

@@ -101,7 +101,7 @@ def _example(*lines: str) -> str:
 
 def _print_summary(title: str, summary: dict, as_json: bool = False) -> None:
     """The run's summary: tables for people, or one JSON document with ``--json``."""
-    from cinepipe.terminal import print_summary
+    from cinepipe.reporting.terminal import print_summary
 
     print_summary(title, summary, as_json=as_json, console=console)
 
@@ -112,7 +112,7 @@ def _cli_run(trigger: str = "cli") -> Iterator[None]:
     line per step as it starts and ends."""
     from prefect import tags
 
-    from cinepipe.terminal import live_steps
+    from cinepipe.reporting.terminal import live_steps
 
     with tags(f"trigger:{trigger}"), live_steps():
         yield
@@ -283,7 +283,7 @@ def recommend(
     dataset: Annotated[str | None, typer.Option(help="Dataset name (default: the latest exported).")] = None,
 ) -> None:
     """A user's latest top-N list, with titles."""
-    from cinepipe.recommend import latest_list
+    from cinepipe.movielens.recommend import latest_list
 
     picks, dataset_name = latest_list(get_settings(), user_id=user, n=n, dataset=dataset)
     table = Table(title=f"top {len(picks)} for user {user} ({dataset_name})")

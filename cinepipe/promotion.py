@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from cinepipe import warehouse
 from cinepipe.settings import Settings
+from cinepipe.storage import warehouse
 
 if TYPE_CHECKING:  # `cinepipe status` reads the serving models without loading either
     import numpy as np

@@ -10,6 +10,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "cinepipe"
 DOMAIN = ("movielens", "imdb", "mnist", "naver", "recsys")
 DRIVERS = ("flows", "tasks", "ops", "cli")
+FOUNDATION = ("storage", "io", "reporting", "runtime")  # shared by every branch; beside them at the root
+ROOT_MODULES = {"__init__", "cli", "settings", "errors", "promotion"}
 
 
 def _module(path: Path) -> str:
@@ -68,11 +70,24 @@ def test_no_task_imports_another_task_module():
 
 def test_tasks_ops_and_loose_modules_do_not_import_what_drives_them():
     drivers = {"tasks": ("flows", "ops", "cli"), "ops": ("flows", "tasks", "cli"),
-               "root": ("flows", "tasks", "ops", "cli"), "flows": ("cli",)}
+               "root": ("flows", "tasks", "ops", "cli"), "flows": ("cli",),
+               **{area: ("flows", "tasks", "ops", "cli") for area in FOUNDATION}}
 
     def upwards(m, d):
         return _area(d) in drivers.get(_area(m), ())
     assert _violations(upwards) == []
+
+
+def test_the_foundation_knows_no_branch():
+    """storage, io, reporting, runtime and the root modules serve every branch, so they import none."""
+    def into_a_branch(m, d):
+        return (_area(m) in FOUNDATION or _area(m) == "root") and _area(d) in DOMAIN
+    assert _violations(into_a_branch) == []
+
+
+def test_the_package_root_holds_only_its_entry_points():
+    loose = {p.stem for p in PACKAGE.glob("*.py")}
+    assert loose == ROOT_MODULES, f"group new modules under {FOUNDATION} or a branch: {sorted(loose - ROOT_MODULES)}"
 
 
 def test_no_import_cycles_when_modules_load():
@@ -99,4 +114,5 @@ def test_the_rules_see_real_imports():
     """The rules above would pass on a parser that saw nothing: check it sees the known arrows."""
     assert "cinepipe.flows.movielens" in _imports(FILES["cinepipe.cli"])
     assert "prefect" in _imports(FILES["cinepipe.tasks._common"])
-    assert _area("cinepipe.recsys.ease") == "recsys" and _area("cinepipe.warehouse") == "root"
+    assert _area("cinepipe.recsys.ease") == "recsys" and _area("cinepipe.storage.warehouse") == "storage"
+    assert _area("cinepipe.settings") == "root"

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cinepipe.promotion import KEPT, MOVIELENS_LISTS, NAVER, PROMOTED, Serving, decide, majority_class_accuracy
+from cinepipe.promotion import (
+    KEPT,
+    MOVIELENS_LISTS,
+    NAVER,
+    PROMOTED,
+    Serving,
+    decide,
+    majority_class_accuracy,
+)
 
 
 def test_the_first_run_promotes_its_best_candidate_that_beats_the_baseline():

@@ -7,7 +7,7 @@ from prefect import flow
 from cinepipe.errors import CinepipeError
 from cinepipe.flows.movielens import ingest_movielens_flow
 from cinepipe.recsys.lecture.registry import LECTURE_MODELS
-from cinepipe.runtime import timed_run_name
+from cinepipe.runtime.runs import timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.evaluate.movielens_compare import compare_method, compare_table
 from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens

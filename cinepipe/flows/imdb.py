@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from prefect import flow
 
-from cinepipe import warehouse
 from cinepipe.imdb.baselines import LINEAR_SPECS
 from cinepipe.promotion import IMDB
-from cinepipe.runtime import tag_run, task_runner, timed_run_name
+from cinepipe.runtime.runs import tag_run, task_runner, timed_run_name
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks.evaluate.imdb import evaluate_imdb, majority_baseline_imdb
 from cinepipe.tasks.evaluate.promotion import judge_candidates, record_promotion
 from cinepipe.tasks.ingest.imdb import fetch_imdb, load_imdb, read_imdb

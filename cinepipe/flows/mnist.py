@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from prefect import flow
 
-from cinepipe import warehouse
 from cinepipe.mnist.models import BASELINES
 from cinepipe.promotion import MNIST
-from cinepipe.runtime import task_runner, timed_run_name
+from cinepipe.runtime.runs import task_runner, timed_run_name
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks.evaluate.mnist import evaluate_mnist, majority_baseline_mnist
 from cinepipe.tasks.evaluate.promotion import judge_candidates, record_promotion
 from cinepipe.tasks.ingest.mnist import fetch_mnist, load_mnist, stage_mnist

@@ -6,22 +6,34 @@ from prefect import flow, get_run_logger
 
 from cinepipe.movielens import stage
 from cinepipe.promotion import MOVIELENS_LISTS
-from cinepipe.recsys.registry import LARGE_EXPORT_MODEL, RANKING_MODELS, RATING_MODELS, too_large
+from cinepipe.recsys.registry import (
+    LARGE_EXPORT_MODEL,
+    RANKING_MODELS,
+    RATING_MODELS,
+    too_large,
+)
 from cinepipe.recsys.splits import ML100K_U1, RANDOM_70_30, STRATIFIED_75_25
-from cinepipe.runtime import tag_run, task_runner, timed_run_name
+from cinepipe.runtime.runs import tag_run, task_runner, timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.evaluate.movielens import (
     evaluate_movielens,
     record_movielens_metrics,
 )
-from cinepipe.tasks.evaluate.promotion import gate_values, judge_candidates, record_promotion
-from cinepipe.tasks.export.movielens import export_parts, export_recommendations, score_recommendations
+from cinepipe.tasks.evaluate.promotion import (
+    gate_values,
+    judge_candidates,
+    record_promotion,
+)
+from cinepipe.tasks.export.movielens import (
+    export_parts,
+    export_recommendations,
+    score_recommendations,
+)
 from cinepipe.tasks.ingest.movielens import fetch_movielens, parse_movielens
 from cinepipe.tasks.train.movielens import trained_model
 from cinepipe.tasks.transform.movielens import dedupe_movielens, load_movielens
 from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
 from cinepipe.tasks.validate.movielens import report_movielens, validate_movielens
-
 
 # ml100k-u1 repeats random-70-30's question on the official split; its cheaper subset keeps the
 # whole ml-100k branch within five minutes on two cores

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow
 
 from cinepipe.promotion import NAVER
-from cinepipe.runtime import timed_run_name
+from cinepipe.runtime.runs import timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.evaluate.promotion import judge_candidates, record_promotion
 from cinepipe.tasks.ingest.naver import (

@@ -11,12 +11,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Cancelled
 
-from cinepipe import runtime
 from cinepipe.errors import CinepipeError
 from cinepipe.flows.sources import nightly_sources
 from cinepipe.movielens import incremental
 from cinepipe.ops import skip
 from cinepipe.ops.locks import RunInProgress, run_lock
+from cinepipe.runtime import runs as runtime
 from cinepipe.settings import get_settings
 
 

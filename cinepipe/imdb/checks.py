@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cinepipe.imdb.columns import COPIES, LABEL, MEMBER, REVIEW_ID, SPLIT, TEXT
-from cinepipe.validation import check_frame, gx_validate
+from cinepipe.storage.validation import check_frame, gx_validate
 
 SUITE = "imdb_reviews"
 # star bands of the two polarities (the dataset's README: neg <= 4, pos >= 7)

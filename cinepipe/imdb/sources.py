@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cinepipe.archives import ArchiveLimits, Budget, plain_files, read_capped, tar_members
 from cinepipe.errors import LayoutError
 from cinepipe.imdb.columns import (
     ACL_IMDB,
@@ -38,6 +37,13 @@ from cinepipe.imdb.columns import (
     SPLIT,
     SPLITS,
     TEXT,
+)
+from cinepipe.io.archives import (
+    ArchiveLimits,
+    Budget,
+    plain_files,
+    read_capped,
+    tar_members,
 )
 
 # Keras' encoding of a review: 0 pads, 1 starts a review, 2 is out-of-vocabulary, 3 is unused,

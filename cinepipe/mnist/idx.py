@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cinepipe.archives import ArchiveLimits, Budget, checked_chunks
 from cinepipe.errors import LayoutError
+from cinepipe.io.archives import ArchiveLimits, Budget, checked_chunks
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801

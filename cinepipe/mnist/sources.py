@@ -11,8 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from cinepipe.archives import ArchiveLimits, check_plain_file
 from cinepipe.errors import DownloadError, LayoutError
+from cinepipe.io.archives import ArchiveLimits, check_plain_file
 from cinepipe.mnist.idx import decompress
 
 # (split, kind) -> file stem; the split names are the warehouse's (train, test)

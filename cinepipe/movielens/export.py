@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cinepipe import duck, warehouse
-from cinepipe.files import atomic_path
+from cinepipe.io.files import atomic_path
 from cinepipe.movielens.snapshot import POPULARITY
 from cinepipe.recsys.base import RatingModel
 from cinepipe.recsys.topn import top_n
 from cinepipe.settings import Settings
+from cinepipe.storage import duck, warehouse
 
 LIST_COLUMNS = ["run_id", "dataset", "user_id", "rank", "movie_id", "title", "score", "created_at", "model", "cold_start"]
 

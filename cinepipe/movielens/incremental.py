@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from cinepipe import duck, warehouse
-from cinepipe.contracts import statements as sql_statements
 from cinepipe.settings import Settings
+from cinepipe.storage import duck, warehouse
+from cinepipe.storage.contracts import statements as sql_statements
 
 FAR_FUTURE_EPOCH_S = 2**62
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cinepipe import duck, warehouse
-from cinepipe.contracts import statements
 from cinepipe.movielens.stage import STAGE_DB
 from cinepipe.settings import Settings
+from cinepipe.storage import duck, warehouse
+from cinepipe.storage.contracts import statements
 
 TABLES = ("movielens_ratings", "movielens_movies", "movielens_tags")
 

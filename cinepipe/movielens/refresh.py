@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, USER
 from cinepipe.recsys.base import IdIndex
 from cinepipe.recsys.baselines import Popularity
 from cinepipe.recsys.data import rating_matrix
 from cinepipe.recsys.ease import EASE
 from cinepipe.recsys.persist import SavableModel
+from cinepipe.storage.columns import ITEM, USER
 
 
 def needs_full_retrain(n_new: int, n_total: int, fraction: float) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cinepipe.files import write_atomic
-from cinepipe.retention import prune_dirs
+from cinepipe.io.files import write_atomic
 from cinepipe.settings import Settings
+from cinepipe.storage.retention import prune_dirs
 
 LATEST = "latest.json"
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cinepipe import duck, warehouse
 from cinepipe.errors import CinepipeError
-from cinepipe.files import atomic_path
-from cinepipe.hashing import content_key
+from cinepipe.io.files import atomic_path
+from cinepipe.io.hashing import content_key
 from cinepipe.movielens.stage import STAGE_DB, stage_exists
-from cinepipe.retention import prune_dirs
 from cinepipe.settings import Settings
+from cinepipe.storage import duck, warehouse
+from cinepipe.storage.retention import prune_dirs
 
 POPULARITY = "popularity.parquet"  # partial snapshots: every movie's rating count (movie_id, n)
 

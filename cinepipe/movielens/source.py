@@ -11,11 +11,11 @@ from urllib.parse import urlparse
 
 import requests
 
-from cinepipe.archives import ArchiveLimits, check_plain_file, extract_zip
-from cinepipe.download import fetch, is_remote, local_path, sha256_file
 from cinepipe.errors import DownloadError, LayoutError
-from cinepipe.hashing import content_key, fingerprint_path
-from cinepipe.http import HttpClient, RetriesExhausted, RetryPolicy
+from cinepipe.io.archives import ArchiveLimits, check_plain_file, extract_zip
+from cinepipe.io.download import fetch, is_remote, local_path, sha256_file
+from cinepipe.io.hashing import content_key, fingerprint_path
+from cinepipe.io.http import HttpClient, RetriesExhausted, RetryPolicy
 from cinepipe.movielens.releases import (
     CSV_LAYOUT,
     KNOWN_RELEASES,

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from cinepipe import duck, validation
-from cinepipe.contracts import render
 from cinepipe.errors import ValidationFailed
-from cinepipe.files import atomic_path
+from cinepipe.io.files import atomic_path
 from cinepipe.movielens.releases import ML100K_GENRES, Layout
 from cinepipe.settings import Settings
-from cinepipe.warehouse import configure, drop_relation
+from cinepipe.storage import duck, validation
+from cinepipe.storage.contracts import render
+from cinepipe.storage.warehouse import configure, drop_relation
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -1,6 +1,6 @@
 """The Naver movie search API client: retries what is transient, stops on what is not, caches all.
 
-``GET {api_base}/v1/search/movie.json`` through the one HTTP layer (``cinepipe.http``: its retry
+``GET {api_base}/v1/search/movie.json`` through the one HTTP layer (``cinepipe.io.http``: its retry
 policy and its answer cache). Every answer worth keeping (200, and the 400/404 answers
 that a repeat would only repeat) is cached on disk under a key made of the URL and parameters,
 never the credentials, so a rerun makes no calls and an interrupted run resumes where it stopped.
@@ -21,7 +21,7 @@ import requests
 from pydantic import SecretStr
 
 from cinepipe.errors import CinepipeError, TransientHTTPError
-from cinepipe.http import AnswerCache, HttpClient, RetriesExhausted, RetryPolicy
+from cinepipe.io.http import AnswerCache, HttpClient, RetriesExhausted, RetryPolicy
 
 SEARCH_PATH = "/v1/search/movie.json"
 MAX_DISPLAY = 100

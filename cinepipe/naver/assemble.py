@@ -13,8 +13,8 @@ import json
 import pandas as pd
 
 from cinepipe.naver.columns import (
-    AUTO,
     AUDIENCE,
+    AUTO,
     CONFIDENCE,
     CRITIC,
     ENGLISH_TITLE,

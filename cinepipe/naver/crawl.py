@@ -26,7 +26,7 @@ import requests
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from cinepipe.errors import CinepipeError
-from cinepipe.http import Answer, AnswerCache, HttpClient, RetryPolicy
+from cinepipe.io.http import Answer, AnswerCache, HttpClient, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ def check_unreadable_share(problems: dict[int, str], pages: int, max_share: floa
 class PoliteFetcher:
     """Fetch basic pages at a set pace, obeying robots.txt, retrying, caching every page.
 
-    Requests go through the one HTTP layer (``cinepipe.http``): its retry policy, its answer cache.
+    Requests go through the one HTTP layer (``cinepipe.io.http``): its retry policy, its answer cache.
 
     Args:
         web_base: e.g. ``https://movie.naver.com`` (any compatible site).

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from cinepipe import warehouse
 from cinepipe.errors import CinepipeError
 from cinepipe.settings import Settings
+from cinepipe.storage import warehouse
 
 
 def _days(since: str, until: str) -> list[date]:

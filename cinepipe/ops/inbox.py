@@ -11,12 +11,12 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cinepipe import duck, validation, warehouse
-from cinepipe.contracts import render
-from cinepipe.download import sha256_file
 from cinepipe.errors import CinepipeError, ValidationFailed
+from cinepipe.io.download import sha256_file
 from cinepipe.movielens.releases import CSV_RATINGS, WHOLE_STARS
 from cinepipe.settings import Settings
+from cinepipe.storage import duck, validation, warehouse
+from cinepipe.storage.contracts import render
 
 EVENT = "cinepipe.ratings.added"
 HEADERS = ("user_id,movie_id,rating,timestamp", "userid,movieid,rating,timestamp")

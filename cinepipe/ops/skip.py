@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from cinepipe import warehouse
-from cinepipe.contracts import schemas_dir, warehouse_sql_dir
-from cinepipe.hashing import content_key, fingerprint_path
+from cinepipe.io.hashing import content_key, fingerprint_path
 from cinepipe.naver.columns import REVIEW_CSV
 from cinepipe.settings import STEP_SETTINGS, Settings
+from cinepipe.storage import warehouse
+from cinepipe.storage.contracts import schemas_dir, warehouse_sql_dir
 
 # the load_log tables whose history a branch's results depend on (inbox files: movielens only)
 BRANCH_TABLES = {

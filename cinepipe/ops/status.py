@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from cinepipe import promotion, warehouse
+from cinepipe import promotion
 from cinepipe.settings import Settings
+from cinepipe.storage import warehouse
 
 LATEST_METRICS_SQL = """
 select target, dataset, model, protocol, metric, value, created_at

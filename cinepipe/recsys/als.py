@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from cinepipe.columns import USER
 from cinepipe.recsys.base import IdIndex
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import encode
+from cinepipe.storage.columns import USER
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The interface every recommender model follows.
 
-Ratings arrive as a DataFrame with ``user_id``, ``movie_id``, ``rating`` (see ``cinepipe.columns``).
+Ratings arrive as a DataFrame with ``user_id``, ``movie_id``, ``rating`` (see ``cinepipe.storage.columns``).
 Models map raw ids to dense indices themselves (``IdIndex``) and handle unknown users and items in
 ``predict`` by falling back to what they know (biases, the global mean).
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.errors import ModelError
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 
 @dataclass

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.errors import ModelError
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import encode
 from cinepipe.recsys.persist import SavableModel, load_model
 from cinepipe.recsys.splits import random_split
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 
 @dataclass

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.recsys.base import IdIndex
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 
 def encode(ratings: pd.DataFrame, index: IdIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from cinepipe.columns import DEFAULT_K, ITEM, RATING, USER
 from cinepipe.errors import ModelError
 from cinepipe.recsys.base import RatingModel
 from cinepipe.recsys.metrics import RANKING_METRICS, RATING_METRICS
 from cinepipe.recsys.registry import build
 from cinepipe.recsys.splits import PROTOCOLS, split_for
 from cinepipe.recsys.topn import top_n
+from cinepipe.storage.columns import DEFAULT_K, ITEM, RATING, USER
 
 RESULT_COLUMNS = ["model", "protocol", "metric", "value", "n_train", "n_test", "fit_seconds"]
 

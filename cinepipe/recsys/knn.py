@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, USER
 from cinepipe.errors import ModelError
 from cinepipe.recsys.baselines import BiasParams, _ScaledModel, fit_biases
 from cinepipe.recsys.data import rating_matrix
+from cinepipe.storage.columns import ITEM, USER
 
 
 @dataclass

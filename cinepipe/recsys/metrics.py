@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import DEFAULT_K, ITEM, RANK, USER
+from cinepipe.storage.columns import DEFAULT_K, ITEM, RANK, USER
 
 
 def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:

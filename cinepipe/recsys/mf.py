@@ -20,11 +20,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, USER
 from cinepipe.recsys.base import IdIndex
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import encode, set_seed
 from cinepipe.recsys.splits import random_split
+from cinepipe.storage.columns import ITEM, USER
 
 
 @dataclass

@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM
 from cinepipe.recsys.als import ALSParams, ImplicitALS
 from cinepipe.recsys.base import IdIndex, pair_scores
 from cinepipe.recsys.baselines import _ScaledModel
@@ -24,7 +23,14 @@ from cinepipe.recsys.data import rating_matrix
 from cinepipe.recsys.ease import EASE, EASEParams
 from cinepipe.recsys.persist import SavableModel, load_model
 from cinepipe.recsys.rp3beta import RP3beta, RP3Params
-from cinepipe.recsys.tuning import Validation, inner_split, pick_best, refreshed_seen, standardise_rows
+from cinepipe.recsys.tuning import (
+    Validation,
+    inner_split,
+    pick_best,
+    refreshed_seen,
+    standardise_rows,
+)
+from cinepipe.storage.columns import ITEM
 
 POPULARITY = "popularity"  # the blend's log-popularity term, not a fitted member
 

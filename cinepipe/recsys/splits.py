@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, USER
 from cinepipe.errors import ModelError
+from cinepipe.storage.columns import ITEM, USER
 
 RANDOM_70_30 = "random-70-30"
 ML100K_U1 = "ml100k-u1"

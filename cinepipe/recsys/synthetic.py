@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, RATING, USER
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 
 def planted_ratings(

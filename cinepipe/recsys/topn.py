@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from cinepipe.columns import DEFAULT_K, ITEM, RANK, SCORE, USER
 from cinepipe.recsys.base import RatingModel
 from cinepipe.recsys.data import rating_matrix
+from cinepipe.storage.columns import DEFAULT_K, ITEM, RANK, SCORE, USER
 
 COLD_START = "cold_start"
 MODEL = "model"

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from cinepipe.columns import DEFAULT_K, ITEM, USER
 from cinepipe.recsys.base import IdIndex
 from cinepipe.recsys.data import rating_matrix
 from cinepipe.recsys.splits import stratified_split
 from cinepipe.recsys.topn import _top_k
+from cinepipe.storage.columns import DEFAULT_K, ITEM, USER
 
 M = TypeVar("M")
 

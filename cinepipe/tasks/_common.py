@@ -10,7 +10,7 @@ from typing import Any
 
 from prefect.cache_policies import INPUTS, TASK_SOURCE, CachePolicy
 
-from cinepipe.hashing import content_dir, content_key, fingerprint_path
+from cinepipe.io.hashing import content_dir, content_key, fingerprint_path
 
 __all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "STAGED", "TRAINED", "content_dir", "content_key", "epoch",
            "fingerprint_path"]
@@ -68,7 +68,7 @@ TRAINED = INPUTS + TASK_SOURCE + HomePolicy(outputs=("artifacts_dir",))
 CACHED_ACROSS_RUNS = (INPUTS - "run_id") + TASK_SOURCE + HomePolicy(outputs=("artifacts_dir",))
 
 # the decorations of every step that talks to the network. Retries happen in one place, the HTTP
-# layer (``cinepipe.http``: backoff with jitter, Retry-After, transient errors only); a task retry
+# layer (``cinepipe.io.http``: backoff with jitter, Retry-After, transient errors only); a task retry
 # on top of it would multiply the attempts and nest the backoffs, so network tasks do not retry.
 NETWORK: dict[str, Any] = {"retries": 0}
 
@@ -79,7 +79,7 @@ def step_key(fn: Any, *inputs: Any) -> str:
     Returned by each task and passed to the next, so a change upstream (code, SQL, suites or
     data) changes every downstream cache key, not just the step that changed.
     """
-    from cinepipe.contracts import schemas_dir, warehouse_sql_dir
+    from cinepipe.storage.contracts import schemas_dir, warehouse_sql_dir
 
     return content_key(
         _source(fn),

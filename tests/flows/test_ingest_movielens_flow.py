@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from cinepipe import warehouse
+from cinepipe.storage import warehouse
 
 
 def _task_states(flow_run_id) -> dict[str, str]:

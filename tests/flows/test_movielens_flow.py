@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cinepipe import warehouse
 from cinepipe.movielens.synthetic import Shape, add_demo_faults, write_csv_release
+from cinepipe.storage import warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

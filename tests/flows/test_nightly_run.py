@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from prefect import flow, tags
 
-from cinepipe.ops.locks import run_lock
 from cinepipe.flows.sources import BranchRun
+from cinepipe.ops.locks import run_lock
 
 
 @flow(name="toy-branch", flow_run_name="toy-branch")
@@ -23,7 +23,10 @@ def _toy_sources(settings, sample):
 
 def _runs(flow_run_id):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+    )
 
     with get_client(sync_client=True) as client:
         parent = client.read_flow_run(flow_run_id)
@@ -67,7 +70,7 @@ def test_nightly_names_and_tags(home, prefect_harness, monkeypatch):
 
 
 def test_timed_run_names_of_the_branch_flows_differ_by_start(home, prefect_harness):
-    from cinepipe.runtime import timed_run_name
+    from cinepipe.runtime.runs import timed_run_name
 
     @flow(name="named", flow_run_name=timed_run_name("mnist", "dataset"))
     def named(dataset: str = "fashion-mnist") -> str:

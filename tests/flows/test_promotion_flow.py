@@ -6,8 +6,8 @@ import pytest
 from prefect.artifacts import Artifact
 from rich.console import Console
 
-from cinepipe import warehouse
 from cinepipe.movielens.synthetic import Shape, write_csv_release
+from cinepipe.storage import warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

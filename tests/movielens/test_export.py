@@ -62,8 +62,8 @@ def test_old_snapshots_are_pruned_beyond_the_newest_kept(home, small_csv_dir, in
     import time
     from pathlib import Path
 
-    from cinepipe import warehouse
     from cinepipe.movielens import snapshot as snap
+    from cinepipe.storage import warehouse
 
     def rate(value):  # a new state of the dataset's ratings, so a new snapshot key
         with warehouse.transaction(home) as con:

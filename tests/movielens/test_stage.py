@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from cinepipe import warehouse
 from cinepipe.errors import ValidationFailed
 from cinepipe.movielens import load, stage
 from cinepipe.movielens.source import resolve
+from cinepipe.storage import warehouse
 
 
 def _stage(home, path, min_user=0, min_movie=0):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cinepipe import warehouse
 from cinepipe.movielens import load, stage
 from cinepipe.movielens.source import resolve
+from cinepipe.storage import warehouse
 
 BAD = b"\xff\xfe"
 

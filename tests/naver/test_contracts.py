@@ -1,6 +1,6 @@
 import pandas as pd
 
-from cinepipe.validation import check_frame, load_suite
+from cinepipe.storage.validation import check_frame, load_suite
 
 
 def test_suite_rejects_bad_scores():

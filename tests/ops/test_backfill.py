@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from cinepipe import warehouse
 from cinepipe.errors import CinepipeError
 from cinepipe.ops.backfill import run_backfill
+from cinepipe.storage import warehouse
 
 
 def _record(settings, day, state):

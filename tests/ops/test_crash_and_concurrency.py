@@ -12,14 +12,14 @@ import time
 
 import pytest
 
-from cinepipe import warehouse
 from cinepipe.movielens import load
 from cinepipe.ops.locks import RunInProgress, run_lock
+from cinepipe.storage import warehouse
 
 KILLED_LOAD = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
-    from cinepipe import warehouse
+    from cinepipe.storage import warehouse
     from cinepipe.movielens import load
     from cinepipe.settings import get_settings
 

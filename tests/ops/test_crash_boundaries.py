@@ -12,7 +12,7 @@ import textwrap
 import pyarrow.dataset as ds
 import pytest
 
-from cinepipe import warehouse
+from cinepipe.storage import warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -71,7 +71,7 @@ def _assert_exports_match(home, dataset):
 
 
 def test_a_kill_between_the_load_commit_and_the_lake_copy_is_repaired(home, small_csv_dir):
-    _killed(home, "cinepipe.warehouse.export_to_lake", "ingest", "movielens", "--source", str(small_csv_dir))
+    _killed(home, "cinepipe.storage.warehouse.export_to_lake", "ingest", "movielens", "--source", str(small_csv_dir))
     assert warehouse.table_counts(home)["movielens_ratings"] > 0  # the load committed
     assert _lake_rows(home, "movielens_ratings") is None  # the copy never happened
     _cli(home, "ingest", "movielens", "--source", str(small_csv_dir))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cinepipe import warehouse
 from cinepipe.errors import CinepipeError, ValidationFailed
+from cinepipe.movielens.recommend import latest_list
 from cinepipe.ops.inbox import add_ratings
-from cinepipe.recommend import latest_list
+from cinepipe.storage import warehouse
 
 
 def test_a_refused_file_names_its_first_bad_lines(home, small_csv_dir, tmp_path, ingest_release):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cinepipe import warehouse
 from cinepipe.errors import ValidationFailed
 from cinepipe.movielens import incremental
 from cinepipe.ops.inbox import add_ratings
+from cinepipe.storage import warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cinepipe import warehouse
 from cinepipe.ops import skip
+from cinepipe.storage import warehouse
 
 
 def _warehouse(home):

@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cinepipe.recsys.metrics import mae, map_at_k, ndcg_at_k, precision_at_k, recall_at_k, rmse
+from cinepipe.recsys.metrics import (
+    mae,
+    map_at_k,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+    rmse,
+)
 
 
 def test_rmse_and_mae_by_hand():

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.recsys.base import RatingModel
 from cinepipe.recsys.metrics import mae, rmse
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 NOTE_THRESHOLD = 0.05  # |ours - lecture| above this gets a note saying why
 LECTURE_DATASET = "ml-100k"

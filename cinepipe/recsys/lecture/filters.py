@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cinepipe.columns import ITEM, TITLE
+from cinepipe.storage.columns import ITEM, TITLE
 
 MISSING_TITLES = frozenset({"", "unknown"})
 

@@ -11,11 +11,11 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from scipy import sparse
 
-from cinepipe import warehouse
-from cinepipe.artifacts import artifact_dir
 from cinepipe.imdb.baselines import ENSEMBLE, ENSEMBLE_MEMBERS, accuracy, average_proba
 from cinepipe.promotion import majority_class_accuracy
+from cinepipe.reporting.artifacts import artifact_dir
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 
 PROTOCOL = "official-test"
 

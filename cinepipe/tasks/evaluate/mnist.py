@@ -10,11 +10,11 @@ import numpy as np
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
-from cinepipe import warehouse
-from cinepipe.artifacts import artifact_key, publish_image
 from cinepipe.mnist import plots, store
 from cinepipe.promotion import majority_class_accuracy
+from cinepipe.reporting.artifacts import artifact_key, publish_image
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 
 PROTOCOL = "official-test"
 

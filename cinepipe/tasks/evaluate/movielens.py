@@ -6,13 +6,13 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
-from cinepipe import warehouse
-from cinepipe.artifacts import publish_image
 from cinepipe.movielens import plots
 from cinepipe.movielens.snapshot import read_ratings, read_u1
 from cinepipe.recsys.evaluate import run_protocol
 from cinepipe.recsys.splits import ML100K_U1
+from cinepipe.reporting.artifacts import publish_image
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks._common import CACHED, slug
 
 # what the lecture's table claims for MF (0.7808) is not reachable out of sample; shown beside ours

@@ -8,7 +8,6 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from cinepipe import warehouse
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.baselines import GlobalMean
 from cinepipe.recsys.lecture.compare import (
@@ -22,6 +21,7 @@ from cinepipe.recsys.lecture.registry import lecture_factories
 from cinepipe.recsys.metrics import mae, rmse
 from cinepipe.recsys.splits import RANDOM_70_30, random_split
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks._common import CACHED, slug
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from cinepipe import promotion, warehouse
+from cinepipe import promotion
 from cinepipe.promotion import Decision, Gate
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks._common import slug
 
 

@@ -8,8 +8,6 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from cinepipe import warehouse
-from cinepipe.artifacts import publish_image
 from cinepipe.movielens import plots
 from cinepipe.movielens.export import (
     example_markdown,
@@ -25,7 +23,9 @@ from cinepipe.movielens.export import (
 from cinepipe.movielens.serving import remember_model
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.persist import load_model
+from cinepipe.reporting.artifacts import publish_image
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks._common import STAGED, content_dir, slug, step_key
 
 

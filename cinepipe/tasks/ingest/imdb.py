@@ -7,14 +7,14 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from cinepipe import warehouse
-from cinepipe.archives import ArchiveLimits
-from cinepipe.download import fetch, is_remote, local_path, sha256_file
 from cinepipe.errors import LayoutError
 from cinepipe.imdb.columns import LOADED_COLUMNS, SOURCE, TABLE
 from cinepipe.imdb.sources import ReadLimits, read_reviews
-from cinepipe.progress import download_bar
+from cinepipe.io.archives import ArchiveLimits
+from cinepipe.io.download import fetch, is_remote, local_path, sha256_file
+from cinepipe.reporting.progress import download_bar
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks._common import (
     NETWORK,
     STAGED,

@@ -9,13 +9,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from prefect import task
 
-from cinepipe import warehouse
-from cinepipe.archives import ArchiveLimits
-from cinepipe.contracts import sql
-from cinepipe.download import fetch, is_remote, local_path, sha256_file
 from cinepipe.errors import DownloadError, ValidationFailed
+from cinepipe.io.archives import ArchiveLimits
+from cinepipe.io.download import fetch, is_remote, local_path, sha256_file
 from cinepipe.mnist import idx, sources, store, validate
 from cinepipe.settings import Settings, get_settings
+from cinepipe.storage import warehouse
+from cinepipe.storage.contracts import sql
 from cinepipe.tasks._common import (
     NETWORK,
     STAGED,
@@ -98,7 +98,7 @@ def stage_mnist(fetched: dict) -> dict:
 
 def _check_rows(table: pa.Table, source: str) -> None:
     """The suite's row checks; a failing row means a corrupt file, so it stops the run."""
-    from cinepipe.validation import check_frame
+    from cinepipe.storage.validation import check_frame
 
     frame = table.select(["dataset", "split", "idx", "label"]).to_pandas()
     frame["pixel_bytes"] = pc.binary_length(table["pixels"]).to_numpy()
@@ -110,8 +110,12 @@ def _check_rows(table: pa.Table, source: str) -> None:
 
 def _publish_validation(fetched: dict, counts: dict, duplicates: dict) -> None:
     """The checks the images passed (a failing one stops the run before this), as a UI report."""
-    from cinepipe.artifacts import publish_markdown, suite_results, validation_markdown
-    from cinepipe.validation import load_suite
+    from cinepipe.reporting.artifacts import (
+        publish_markdown,
+        suite_results,
+        validation_markdown,
+    )
+    from cinepipe.storage.validation import load_suite
 
     dataset = fetched["dataset"]
     facts = [

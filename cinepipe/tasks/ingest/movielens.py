@@ -6,10 +6,10 @@ from pathlib import Path
 
 from prefect import task
 
-from cinepipe.archives import ArchiveLimits
+from cinepipe.io.archives import ArchiveLimits
 from cinepipe.movielens import source as ml_source
 from cinepipe.movielens import stage
-from cinepipe.progress import download_bar
+from cinepipe.reporting.progress import download_bar
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import (
     NETWORK,

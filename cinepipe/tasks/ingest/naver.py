@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from prefect import get_run_logger, task
 
-from cinepipe.download import local_path
 from cinepipe.errors import CinepipeError
+from cinepipe.io.download import local_path
 from cinepipe.naver.api import SearchClient, search_rows
 from cinepipe.naver.columns import ENGLISH_TITLE, INPUT_ROW, NAVER_CODE, TITLE
 from cinepipe.naver.crawl import (
@@ -26,7 +26,7 @@ from cinepipe.naver.crawl import (
     parse_basic_page,
 )
 from cinepipe.naver.scores_io import parse_score_list
-from cinepipe.progress import count_bar
+from cinepipe.reporting.progress import count_bar
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import (
     NETWORK,

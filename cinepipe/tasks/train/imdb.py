@@ -16,10 +16,10 @@ import numpy as np
 from prefect import task
 from scipy import sparse
 
-from cinepipe.artifacts import artifact_dir, publish_image
 from cinepipe.imdb import plots
 from cinepipe.imdb.baselines import LINEAR_SPECS, tune_and_fit
-from cinepipe.progress import count_bar
+from cinepipe.reporting.artifacts import artifact_dir, publish_image
+from cinepipe.reporting.progress import count_bar
 from cinepipe.tasks._common import CACHED_ACROSS_RUNS
 
 

@@ -13,9 +13,9 @@ import joblib
 import numpy as np
 from prefect import task
 
-from cinepipe.artifacts import artifact_dir, artifact_key, publish_image
 from cinepipe.mnist import plots, store
-from cinepipe.progress import count_bar
+from cinepipe.reporting.artifacts import artifact_dir, artifact_key, publish_image
+from cinepipe.reporting.progress import count_bar
 from cinepipe.tasks._common import CACHED_ACROSS_RUNS
 
 QUICK_TRAIN_ROWS = 2_000  # quick runs (tests, the sample) train on this many images at most

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from prefect import task
 
-from cinepipe import promotion, warehouse
+from cinepipe import promotion
 from cinepipe.movielens.serving import prune_models
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.registry import build, export_model_for
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks._common import TRAINED, step_key
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
-from cinepipe import warehouse
 from cinepipe.movielens import incremental
 from cinepipe.movielens.export import (
     movie_popularity,
@@ -25,6 +24,7 @@ from cinepipe.movielens.serving import latest_model, prune_models, remember_mode
 from cinepipe.movielens.snapshot import read_ratings, snapshot_ratings
 from cinepipe.recsys.persist import load_model
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks._common import step_key
 
 

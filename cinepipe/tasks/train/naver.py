@@ -8,8 +8,6 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from cinepipe import warehouse
-from cinepipe.artifacts import publish_images, publish_markdown
 from cinepipe.errors import ModelError
 from cinepipe.naver.study import (
     PROTOCOL,
@@ -18,7 +16,9 @@ from cinepipe.naver.study import (
     score_stats,
     study_rows,
 )
+from cinepipe.reporting.artifacts import publish_images, publish_markdown
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks._common import TRAINED, content_dir
 
 TARGET = "naver"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
-from cinepipe import warehouse
 from cinepipe.movielens import load, stage
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
 from cinepipe.tasks._common import STAGED, step_key
 
 

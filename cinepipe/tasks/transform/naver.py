@@ -10,10 +10,9 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from cinepipe import warehouse
-from cinepipe.download import local_path
 from cinepipe.errors import CinepipeError, ValidationFailed
-from cinepipe.files import write_atomic
+from cinepipe.io.download import local_path
+from cinepipe.io.files import write_atomic
 from cinepipe.naver import matching
 from cinepipe.naver.assemble import build_naver_scores, review_csv_frame, review_rows
 from cinepipe.naver.columns import (
@@ -37,8 +36,9 @@ from cinepipe.naver.imdb_fallback import (
 )
 from cinepipe.naver.scores_io import format_score_lines
 from cinepipe.settings import get_settings
+from cinepipe.storage import warehouse
+from cinepipe.storage.validation import gx_validate, summarise_gx
 from cinepipe.tasks._common import CACHED, STAGED, content_dir
-from cinepipe.validation import gx_validate, summarise_gx
 
 SCORES_EXPORT = "naver_scores.txt"
 
@@ -145,7 +145,7 @@ def validate_scores(scores: str) -> dict:
 
 
 def _publish_validation(result: dict, n_rows: int, summary: list[dict]) -> None:
-    from cinepipe.artifacts import publish_markdown, validation_markdown
+    from cinepipe.reporting.artifacts import publish_markdown, validation_markdown
 
     passed = sum(s["success"] for s in summary)
     facts = [f"matched movies checked: {n_rows:,}", f"expectations passed: {passed} of {len(summary)}",

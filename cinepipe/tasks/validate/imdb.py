@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 from prefect import task
 
-from cinepipe.artifacts import publish_markdown, validation_markdown
 from cinepipe.errors import ValidationFailed
 from cinepipe.imdb.checks import check_reviews, gx_report
+from cinepipe.reporting.artifacts import publish_markdown, validation_markdown
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import STAGED, content_dir, step_key
 

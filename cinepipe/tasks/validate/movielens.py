@@ -8,9 +8,9 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
-from cinepipe.artifacts import publish_markdown, validation_markdown
 from cinepipe.movielens import source as ml_source
 from cinepipe.movielens import stage
+from cinepipe.reporting.artifacts import publish_markdown, validation_markdown
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import STAGED, step_key
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.recsys.base import RatingModel
 from cinepipe.recsys.lecture.synthetic import low_rank_ratings
 from cinepipe.recsys.metrics import rmse
 from cinepipe.recsys.splits import random_split
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 
 @dataclass

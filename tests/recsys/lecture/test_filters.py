@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from cinepipe.columns import ITEM, RATING, TITLE, USER
 from cinepipe.recsys.lecture.filters import lecture_subset
+from cinepipe.storage.columns import ITEM, RATING, TITLE, USER
 
 
 def _ml100k_like_movies(n_movies: int = 1682, duplicates: int = 18, unknown_id: int = 267) -> pd.DataFrame:

@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.errors import ModelError
 from cinepipe.recsys.lecture.knn import UserKNN, user_similarity
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 
 def _matrices(dense: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.recsys.lecture.compare import comparison_table, run_comparison
 from cinepipe.recsys.lecture.registry import lecture_factories
 from cinepipe.recsys.metrics import rmse
 from cinepipe.recsys.splits import random_split
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 
 @pytest.mark.slow

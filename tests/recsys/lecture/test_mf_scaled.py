@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from cinepipe.columns import ITEM, USER
 from cinepipe.recsys.lecture.mf_scaled import ScaledMF, als_half_step
+from cinepipe.storage.columns import ITEM, USER
 
 
 def test_half_step_is_the_ridge_solution_per_row():

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cinepipe.columns import ITEM, RATING, USER
 from cinepipe.recsys.lecture.rbm import (
     RBMCF,
     cd_gradients,
@@ -14,6 +13,7 @@ from cinepipe.recsys.lecture.rbm import (
     sample_levels,
     visible_probs,
 )
+from cinepipe.storage.columns import ITEM, RATING, USER
 
 
 @pytest.fixture

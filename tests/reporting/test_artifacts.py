@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import base64
 
-from cinepipe.artifacts import artifact_key, data_uri, expectation_rows, suite_results, validation_markdown
-from cinepipe.validation import load_suite
+from cinepipe.reporting.artifacts import (
+    artifact_key,
+    data_uri,
+    expectation_rows,
+    suite_results,
+    validation_markdown,
+)
+from cinepipe.storage.validation import load_suite
 
 
 def test_images_travel_inside_the_artifact(tmp_path):

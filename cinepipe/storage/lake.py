@@ -59,7 +59,7 @@ def read_stamp(settings: Settings, table: str) -> str | None:
 def write_table(con: duckdb.DuckDBPyConnection, settings: Settings, table: str,
                 partition_col: str | None = None, stamp: str | None = None) -> str:
     """Copy ``table`` from the connection to ``<lake>/<table>/`` as Parquet, replacing the old copy;
-    ``stamp`` (the table's :func:`cinepipe.warehouse.table_stamp`) is written last, once the copy is whole."""
+    ``stamp`` (the table's :func:`cinepipe.storage.warehouse.table_stamp`) is written last, once the copy is whole."""
     fs, root = filesystem(settings)
     reader = con.sql(f"select * from {table}").to_arrow_reader(BATCH_ROWS)
     partitioning = ds.partitioning(pa.schema([reader.schema.field(partition_col)]), flavor="hive") if partition_col else None

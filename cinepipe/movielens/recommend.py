@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from cinepipe import warehouse
 from cinepipe.errors import CinepipeError
 from cinepipe.settings import Settings
+from cinepipe.storage import warehouse
 
 Pick = namedtuple("Pick", "rank movie_id title score cold_start")
 

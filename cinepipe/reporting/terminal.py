@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cinepipe.progress import steps_console
+from cinepipe.reporting.progress import steps_console
 
 TASK_LOGGER = "prefect.task_runs"
 FLOW_LOGGER = "prefect.flow_runs"

@@ -7,7 +7,7 @@
   it made over how long.
 - One on-disk answer cache (:class:`AnswerCache`) for small answers (API JSON, pages): kept with
   their ``ETag`` / ``Last-Modified``, served without a call, or revalidated with a conditional GET.
-- Every file is written with :func:`cinepipe.files.write_atomic`.
+- Every file is written with :func:`cinepipe.io.files.write_atomic`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import requests
 
 from cinepipe.errors import TransientHTTPError
-from cinepipe.files import write_atomic
+from cinepipe.io.files import write_atomic
 
 log = logging.getLogger(__name__)
 

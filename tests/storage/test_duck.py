@@ -1,4 +1,4 @@
-"""cinepipe.duck: DuckDB files attached to one instance per process."""
+"""cinepipe.storage.duck: DuckDB files attached to one instance per process."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 import duckdb
 import pytest
 
-from cinepipe import duck
+from cinepipe.storage import duck
 
 
 def _order_setting(con: duckdb.DuckDBPyConnection) -> bool:

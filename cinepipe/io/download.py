@@ -18,8 +18,15 @@ from urllib.parse import unquote, urlparse
 import requests
 
 from cinepipe.errors import DownloadError
-from cinepipe.files import write_atomic
-from cinepipe.http import USER_AGENT, HttpClient, RetriesExhausted, Retry, RetryPolicy, conditional_headers
+from cinepipe.io.files import write_atomic
+from cinepipe.io.http import (
+    USER_AGENT,
+    HttpClient,
+    RetriesExhausted,
+    Retry,
+    RetryPolicy,
+    conditional_headers,
+)
 
 __all__ = ["USER_AGENT", "Fetched", "check_zip", "fetch", "is_remote", "local_path", "md5_file", "sha256_file"]
 
@@ -125,7 +132,7 @@ def fetch(
         dest: final path; ``dest.part`` holds a partial download and ``dest.meta.json`` the
             validators (ETag, Last-Modified) and the recorded sha256.
         sha256 / md5: published checksums to verify against, when known.
-        retries, backoff_base_s, retry_after_max_s: the retry policy (see ``cinepipe.http``).
+        retries, backoff_base_s, retry_after_max_s: the retry policy (see ``cinepipe.io.http``).
     Returns:
         ``Fetched`` with the verified path and its sha256.
     Raises:

@@ -11,10 +11,16 @@ import pytest
 import requests
 from werkzeug import Response
 
-from cinepipe.download import fetch
 from cinepipe.errors import DownloadError
-from cinepipe.files import atomic_path, write_atomic
-from cinepipe.http import AnswerCache, HttpClient, RetriesExhausted, RetryPolicy, retry_after_s
+from cinepipe.io.download import fetch
+from cinepipe.io.files import atomic_path, write_atomic
+from cinepipe.io.http import (
+    AnswerCache,
+    HttpClient,
+    RetriesExhausted,
+    RetryPolicy,
+    retry_after_s,
+)
 
 PAYLOAD = b"userId,movieId,rating,timestamp\n" + b"1,1,4.0,964982703\n" * 5_000
 
@@ -138,7 +144,7 @@ def test_answer_cache_serves_without_a_call_and_revalidates_with_a_conditional_g
 
 
 def test_answer_cache_ignores_a_record_whose_body_does_not_match(tmp_path):
-    from cinepipe.http import Answer
+    from cinepipe.io.http import Answer
 
     cache = AnswerCache(tmp_path)
     key = cache.key("http://h/x")

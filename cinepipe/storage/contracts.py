@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # cinepipe/, this file being cinepipe/storage/contracts.py
 
 
 def _root(name: str) -> Path:

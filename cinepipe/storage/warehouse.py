@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from cinepipe import duck
-from cinepipe.contracts import sql, warehouse_sql_dir
 from cinepipe.errors import CinepipeError
-from cinepipe.hashing import content_key
+from cinepipe.io.hashing import content_key
 from cinepipe.settings import Settings
+from cinepipe.storage import duck
+from cinepipe.storage.contracts import sql, warehouse_sql_dir
 
 if TYPE_CHECKING:  # pandas costs half a second to import: `status` and `recommend` do without
     import pandas as pd
@@ -36,7 +36,7 @@ class WarehouseBusy(CinepipeError):
 
 
 def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Apply our DuckDB settings to a connection from :mod:`cinepipe.duck` (they are instance-wide)."""
+    """Apply our DuckDB settings to a connection from :mod:`cinepipe.storage.duck` (they are instance-wide)."""
     settings.spill_dir.mkdir(parents=True, exist_ok=True)
     values = {
         "memory_limit": duck.quote(settings.duckdb_memory_limit),
@@ -294,7 +294,7 @@ def export_to_lake(settings: Settings, table: str, partition_col: str | None = N
     """Bring the table's Parquet copy in the lake (a directory or ``s3://``) up to date with the
     warehouse: rewritten when the stamp it was written from differs from the table's, else left
     alone. Callers run it on every run, loads skipped or not, so a copy a crash missed is repaired."""
-    from cinepipe import lake
+    from cinepipe.storage import lake
 
     with connect(settings, read_only=True) as con:
         stamp = table_stamp(con, table)

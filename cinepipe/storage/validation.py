@@ -22,9 +22,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cinepipe import duck
-from cinepipe.contracts import schemas_dir
-from cinepipe.warehouse import drop_relation
+from cinepipe.storage import duck
+from cinepipe.storage.contracts import schemas_dir
+from cinepipe.storage.warehouse import drop_relation
 
 log = logging.getLogger(__name__)
 

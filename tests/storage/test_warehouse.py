@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from cinepipe import warehouse
 from cinepipe.errors import CinepipeError
+from cinepipe.storage import warehouse
 
 
 def _tables(con) -> set[str]:

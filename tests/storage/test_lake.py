@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cinepipe import lake, warehouse
 from cinepipe.settings import get_settings, reset_settings
+from cinepipe.storage import lake, warehouse
 
 
 def _warehouse_rows(settings):

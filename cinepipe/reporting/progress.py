@@ -1,6 +1,6 @@
 """Rich progress bars for downloads and long steps, shown only on an interactive terminal.
 
-Bars and the step lines of ``cinepipe.terminal`` share one stderr console, so a bar never tears a
+Bars and the step lines of ``cinepipe.reporting.terminal`` share one stderr console, so a bar never tears a
 line, and stdout carries only the summary (or the ``--json`` document).
 """
 

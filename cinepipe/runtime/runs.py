@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
-from cinepipe import warehouse
 from cinepipe.settings import Settings, get_settings
+from cinepipe.storage import warehouse
 
 
 def task_runner(settings: Settings | None = None) -> Any:
@@ -52,7 +52,7 @@ def end_run(run_id: str, state: str, summary: dict) -> None:
 def summary_markdown(summary: dict) -> str:
     """A run summary for the Prefect UI: one row per branch (outcome, rows, headline, time, outputs),
     then each branch's metrics in a narrow table."""
-    from cinepipe.terminal import headline, outcome, outputs, rows
+    from cinepipe.reporting.terminal import headline, outcome, outputs, rows
 
     lines = [f"# cinepipe run {summary.get('day', '')}", "",
              "| branch | outcome | rows in→loaded | headline | time |", "|---|---|---|---|---|"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from cinepipe.retention import prune_dirs
+from cinepipe.storage.retention import prune_dirs
 
 
 def _dirs(root, ages_h):

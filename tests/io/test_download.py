@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from werkzeug import Response
 
-from cinepipe.download import check_zip, fetch
 from cinepipe.errors import DownloadError
+from cinepipe.io.download import check_zip, fetch
 
 PAYLOAD = b"userId,movieId,rating,timestamp\n" + b"1,1,4.0,964982703\n" * 40_000
 

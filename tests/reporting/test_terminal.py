@@ -7,8 +7,8 @@ import logging
 
 from rich.console import Console
 
-from cinepipe.runtime import summary_markdown
-from cinepipe.terminal import StepLines, headline, print_summary, rows
+from cinepipe.reporting.terminal import StepLines, headline, print_summary, rows
+from cinepipe.runtime.runs import summary_markdown
 
 NIGHTLY = {
     "day": "2026-12-07",

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cinepipe.archives import ArchiveLimits, ArchiveRefused, extract_zip
 from cinepipe.errors import CinepipeError
 from cinepipe.imdb.sample import generate_reviews, write_tarball
 from cinepipe.imdb.sources import ReadLimits, read_reviews
+from cinepipe.io.archives import ArchiveLimits, ArchiveRefused, extract_zip
 from cinepipe.mnist import idx
 from cinepipe.mnist.sources import FILES, find_local
 from cinepipe.movielens.source import resolve

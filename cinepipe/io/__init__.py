@@ -1,0 +1,1 @@
+"""Input and output at the edge: HTTP, downloads, archives, atomic files, content keys."""

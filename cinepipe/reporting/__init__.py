@@ -1,0 +1,1 @@
+"""What a user sees: Prefect artifacts, terminal lines and progress bars."""

@@ -1,0 +1,1 @@
+"""Storage: the DuckDB warehouse, the lake, table contracts and row checks, retention."""
