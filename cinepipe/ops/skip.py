@@ -12,17 +12,15 @@ GET can tell whether it changed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 from cinepipe.io.hashing import content_key, fingerprint_path
 from cinepipe.naver.columns import REVIEW_CSV
+from cinepipe.runtime.code import package_key
 from cinepipe.settings import STEP_SETTINGS, Settings
 from cinepipe.storage import warehouse
-from cinepipe.storage.contracts import schemas_dir, warehouse_sql_dir
 
 # the load_log tables whose history a branch's results depend on (inbox files: movielens only)
 BRANCH_TABLES = {
@@ -34,15 +32,9 @@ BRANCH_TABLES = {
 }
 
 
-@lru_cache(maxsize=1)
 def code_version() -> str:
-    """A key over our Python code (``.py`` only: bytecode caches come and go), the suites and the SQL."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode())
-        digest.update(path.read_bytes())
-    return content_key(digest.hexdigest(), fingerprint_path(schemas_dir()), fingerprint_path(warehouse_sql_dir()))
+    """A key over our Python code, the suites and the SQL (``runtime.code.package_key``)."""
+    return package_key()
 
 
 def _local(source: str) -> Path | None:

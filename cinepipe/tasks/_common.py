@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import uuid
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 from prefect.cache_policies import INPUTS, TASK_SOURCE, CachePolicy
 
 from cinepipe.io.hashing import content_dir, content_key, fingerprint_path
+from cinepipe.runtime.code import module_key
 
 __all__ = ["CACHED", "CACHED_ACROSS_RUNS", "NETWORK", "STAGED", "TRAINED", "content_dir", "content_key", "epoch",
            "fingerprint_path"]
@@ -57,15 +59,28 @@ class HomePolicy(CachePolicy):
         return content_key(str(settings.home_dir), *(epoch(getattr(settings, name)) for name in self.outputs))
 
 
+@dataclass
+class CodePolicy(CachePolicy):
+    """Keys a result to the code the step runs: the task's module and every ``cinepipe`` module it
+    imports (``runtime.code.module_key``), so a changed domain function reruns the thin task that
+    calls it. ``TASK_SOURCE`` beside it tells apart two tasks of one module."""
+
+    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any],
+                    **kwargs: Any) -> str | None:
+        fn = getattr(getattr(task_ctx, "task", None), "fn", None)
+        return module_key(fn.__module__) if fn is not None else None
+
+
 # A step reruns when its inputs or its code change. Inputs are paths whose names carry the content
 # hash of what they hold (see ``content_dir``), so "same input path" means "same content".
-CACHED = INPUTS + TASK_SOURCE + HomePolicy()
+CODE = TASK_SOURCE + CodePolicy()
+CACHED = INPUTS + CODE + HomePolicy()
 # steps whose results name files under cache/staging, and under artifacts/
-STAGED = INPUTS + TASK_SOURCE + HomePolicy(outputs=("staging_dir",))
-TRAINED = INPUTS + TASK_SOURCE + HomePolicy(outputs=("artifacts_dir",))
+STAGED = INPUTS + CODE + HomePolicy(outputs=("staging_dir",))
+TRAINED = INPUTS + CODE + HomePolicy(outputs=("artifacts_dir",))
 # for training steps that also take the run id (to name where artifacts go): the run id must not
 # make every night a cache miss
-CACHED_ACROSS_RUNS = (INPUTS - "run_id") + TASK_SOURCE + HomePolicy(outputs=("artifacts_dir",))
+CACHED_ACROSS_RUNS = (INPUTS - "run_id") + CODE + HomePolicy(outputs=("artifacts_dir",))
 
 # the decorations of every step that talks to the network. Retries happen in one place, the HTTP
 # layer (``cinepipe.io.http``: backoff with jitter, Retry-After, transient errors only); a task retry
@@ -74,26 +89,20 @@ NETWORK: dict[str, Any] = {"retries": 0}
 
 
 def step_key(fn: Any, *inputs: Any) -> str:
-    """A key for what a step produced: its inputs, its code and the contracts it reads.
+    """A key for what a step produced: its inputs, its code (its source and the closure of the
+    modules it imports) and the contracts it reads.
 
     Returned by each task and passed to the next, so a change upstream (code, SQL, suites or
     data) changes every downstream cache key, not just the step that changed.
     """
-    from cinepipe.storage.contracts import schemas_dir, warehouse_sql_dir
-
-    return content_key(
-        _source(fn),
-        fingerprint_path(schemas_dir()),
-        fingerprint_path(warehouse_sql_dir()),
-        *inputs,
-    )
+    plain = inspect.unwrap(getattr(fn, "fn", fn))
+    return content_key(_source(fn), module_key(plain.__module__), *inputs)
 
 
 def _source(fn: Any) -> str:
     """The source of ``fn``, also where it arrived pickled (a Dask worker sees ``<dynamic-code>``):
     then the same function is looked up by module and name in the installed package."""
     import importlib
-    import inspect
 
     fn = inspect.unwrap(getattr(fn, "fn", fn))  # a Prefect task or the plain function
     try:
