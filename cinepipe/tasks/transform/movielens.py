@@ -29,16 +29,10 @@ def dedupe_movielens(validated: dict, dataset: str, min_ratings_per_user: int, m
 
 @task(name="load-movielens", task_run_name="load-movielens[{dataset}]")
 def load_movielens(deduped: dict, dataset: str, source: str) -> dict:
-    """Replace the dataset's rows in the warehouse in one transaction (a no-op when unchanged)."""
-    settings = get_settings()
-    result = load.load_release(
-        Path(deduped["stage_dir"]), dataset=dataset, content_key=deduped["key"], source=source,
-        run_id=warehouse.new_run_id(), settings=settings,
-    )
-    # skipped or not: a copy that a crash after the commit left stale is repaired here
-    for table in load.TABLES:
-        warehouse.export_to_lake(settings, table, partition_col="dataset")
-    warehouse.export_to_lake(settings, "quarantine")
+    """Replace the dataset's rows in the warehouse in one transaction (a no-op when unchanged), and
+    bring the lake copies up to date (skipped or not: a copy a crash left stale is repaired)."""
+    result = load.load_release(Path(deduped["stage_dir"]), dataset=dataset, content_key=deduped["key"],
+                               source=source, run_id=warehouse.new_run_id(), settings=get_settings())
     loaded = ", ".join(f"{table} {n:,}" for table, n in result.get("rows", {}).items())
     get_run_logger().info("%s%s", "unchanged, kept: " if result.get("skipped") else "loaded: ", loaded)
     return result
