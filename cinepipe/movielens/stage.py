@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from cinepipe.errors import ValidationFailed
 from cinepipe.io.files import atomic_path
 from cinepipe.movielens.releases import ML100K_GENRES, Layout
 from cinepipe.settings import Settings
@@ -197,16 +196,15 @@ def check_release(stage_dir: Path, layout: Layout, settings: Settings, *, source
         # one transaction: one log sync for the dozen tables and views, and a failure changes nothing
         with duck.transaction(con):
             summary = _apply_suites(con, params)
-        bad, rows_in, fraction = summary.rows_quarantined, summary.rows_in, summary.bad_fraction
-        if rows_in == 0 or fraction > max_bad_fraction:
-            detail = "; ".join(f"{n} rows: {reason}" for reason, n in sorted(summary.failures.items(), key=lambda kv: -kv[1]))
-            raise ValidationFailed(
-                source,
-                f"{bad} of {rows_in} ratings ({fraction:.2%}) failed their checks, above the allowed "
-                f"{max_bad_fraction:.2%} ({detail or 'no ratings at all'}); nothing was loaded",
-                f"Inspect the rejected rows in {stage_dir / STAGE_DB} (table rejects), fix the source, "
-                "or raise CINEPIPE_MAX_BAD_FRACTION",
-            )
+        detail = "; ".join(f"{n} rows: {reason}" for reason, n in sorted(summary.failures.items(), key=lambda kv: -kv[1]))
+        validation.gate_bad_fraction(
+            source, summary.rows_quarantined, summary.rows_in, max_bad_fraction,
+            problem=lambda fraction: f"{summary.rows_quarantined} of {summary.rows_in} ratings ({fraction:.2%}) "
+                                     f"failed their checks, above the allowed {max_bad_fraction:.2%} "
+                                     f"({detail or 'no ratings at all'}); nothing was loaded",
+            action=f"Inspect the rejected rows in {stage_dir / STAGE_DB} (table rejects), fix the source, "
+                   "or raise CINEPIPE_MAX_BAD_FRACTION",
+        )
         _write_gx_sample(con, stage_dir, gx_max_rows, summary.rows_valid)
     return summary
 

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cinepipe.errors import CinepipeError, ValidationFailed
+from cinepipe.errors import CinepipeError
 from cinepipe.io.download import sha256_file
 from cinepipe.movielens.releases import CSV_RATINGS, WHOLE_STARS
 from cinepipe.settings import Settings
@@ -91,12 +91,12 @@ def add_ratings(settings: Settings, file: Path, dataset: str | None = None) -> d
             good = con.execute("select count(*) from good").fetchone()[0]
             bad_rows = con.execute("select raw, reason from bad").df()
             total = good + len(bad_rows)
-            if total == 0 or len(bad_rows) / total > settings.max_bad_fraction:
-                raise ValidationFailed(
-                    str(file), f"{len(bad_rows)} of {total} new ratings failed their checks "
-                    f"({dict(failures) or 'unparseable lines'}); nothing was added; first bad: "
-                    f"{_first_bad(bad_rows)}",
-                    "Fix those lines (or drop them) and add the file again.")
+            validation.gate_bad_fraction(
+                str(file), len(bad_rows), total, settings.max_bad_fraction,
+                problem=lambda _: f"{len(bad_rows)} of {total} new ratings failed their checks "
+                                  f"({dict(failures) or 'unparseable lines'}); nothing was added; first bad: "
+                                  f"{_first_bad(bad_rows)}",
+                action="Fix those lines (or drop them) and add the file again.")
             out = dest_dir / f"{digest}.parquet"
             tmp = scratch / out.name
             con.execute(f"copy good to {duck.quote(tmp)} (format parquet)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from cinepipe.errors import ValidationFailed
 from cinepipe.storage import duck
 from cinepipe.storage.contracts import schemas_dir
 from cinepipe.storage.warehouse import drop_relation
@@ -257,3 +259,28 @@ def summarise_gx(result: dict) -> list[dict]:
             }
         )
     return rows
+
+
+# ---- what every branch does with the checks' outcome ---------------------------------------------
+def gate_bad_fraction(source: str, n_bad: int, n_in: int, max_bad_fraction: float, *,
+                      problem: Callable[[float], str], action: str, empty_fails: bool = True) -> float:
+    """The share of ``n_in`` rows that failed their checks; above ``max_bad_fraction`` (or with no
+    rows at all, when ``empty_fails``) the run stops before anything is loaded.
+
+    Raises:
+        ValidationFailed: ``problem(fraction)`` (how many rows failed which checks), with ``action``.
+    """
+    fraction = n_bad / n_in if n_in else (1.0 if empty_fails else 0.0)
+    if fraction > max_bad_fraction or (empty_fails and n_in == 0):
+        raise ValidationFailed(source, problem(fraction), action)
+    return fraction
+
+
+def publish_validation(subject: str, key: str, facts: list[str], failures: dict[str, int],
+                       tables: dict[str, Iterable[dict]]) -> None:
+    """A branch's validation report in the Prefect UI: the facts, the row checks that failed, then
+    the expectations of each table (``reporting.artifacts.validation_markdown``)."""
+    from cinepipe.reporting.artifacts import publish_markdown, validation_markdown
+
+    publish_markdown(validation_markdown(f"Validation of {subject}", facts, failures, tables), key=key,
+                     description="Validation results")
