@@ -1,13 +1,25 @@
-"""Row checks (``schemas/imdb_reviews.json``) and de-duplication of the review table."""
+"""Row checks (``schemas/imdb_reviews.json``), de-duplication and the validation step of the review table."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 import pandas as pd
 
 from cinepipe.imdb.columns import COPIES, LABEL, MEMBER, REVIEW_ID, SPLIT, TEXT
-from cinepipe.storage.validation import check_frame, gx_validate
+from cinepipe.io.hashing import content_dir
+from cinepipe.storage.validation import (
+    check_frame,
+    gate_bad_fraction,
+    gx_validate,
+    publish_validation,
+)
+
+if TYPE_CHECKING:
+    from cinepipe.imdb.sources import Read
 
 SUITE = "imdb_reviews"
 # star bands of the two polarities (the dataset's README: neg <= 4, pos >= 7)
@@ -78,3 +90,66 @@ def gx_report(good: pd.DataFrame, max_rows: int) -> dict:
             rows = rows.sample(max_rows, random_state=0)
         report[f"label={label}"] = gx_validate(rows.reset_index(drop=True), SUITE, band)
     return report
+
+
+class Summary(TypedDict):
+    rows_in: int
+    rows_valid: int
+    rows_quarantined: int
+    failures: dict[str, int]
+    duplicate_texts_dropped: dict[str, int]
+    duplicate_ids_dropped: dict[str, int]
+    gx_success: bool
+
+
+class Validated(TypedDict):
+    """Where the checked reviews are (``good.parquet``, ``quarantined.parquet``), under which key."""
+
+    dir: str
+    key: str
+    summary: Summary
+
+
+def validate_read(read: Read, key: str, max_bad_fraction: float, gx_max_rows: int, staging_dir: Path) -> Validated:
+    """Check the reviews as read: good, deduplicated reviews and quarantined rows as Parquet under
+    ``staging_dir``, the GX report beside them and in the UI.
+
+    Raises:
+        ValidationFailed: above ``max_bad_fraction`` of the reviews fail their checks or cannot be read.
+    """
+    source_dir = Path(read["dir"])
+    reviews = pd.read_parquet(source_dir / "reviews.parquet")
+    unreadable = pd.read_parquet(source_dir / "unreadable.parquet")
+    checked = check_reviews(reviews)
+    bad = pd.concat([unreadable, checked.bad], ignore_index=True)
+    n_in = len(reviews) + len(unreadable)
+    gate_bad_fraction(
+        f"imdb:{read['dataset']}", len(bad), n_in, max_bad_fraction, empty_fails=False,
+        problem=lambda fraction: f"{len(bad)} of {n_in} reviews failed their checks ({fraction:.1%}; "
+                                 + ", ".join(f"{r}: {n}" for r, n in bad.groupby("reason").size().items()) + ")",
+        action=f"Fix the source, or raise CINEPIPE_MAX_BAD_FRACTION (now {max_bad_fraction}).",
+    )
+    out = content_dir(staging_dir / "imdb" / "validated", key)
+    checked.good.to_parquet(out / "good.parquet", index=False)
+    bad.to_parquet(out / "quarantined.parquet", index=False)
+    report = gx_report(checked.good, gx_max_rows)
+    (out / "gx_validation.json").write_text(json.dumps(report, default=str))
+    summary = Summary(
+        rows_in=n_in, rows_valid=len(checked.good), rows_quarantined=len(bad),
+        failures={**checked.failures, **{r: int(n) for r, n in unreadable.groupby("reason").size().items()}},
+        duplicate_texts_dropped=checked.duplicate_texts, duplicate_ids_dropped=checked.duplicate_ids,
+        gx_success=all(r.get("success") for r in report.values()),
+    )
+    _publish(summary, report, read["dataset"])
+    return Validated(dir=str(out), key=key, summary=summary)
+
+
+def _publish(summary: Summary, report: dict, dataset: str) -> None:
+    facts = [
+        f"reviews read: {summary['rows_in']:,}; valid after dedup: {summary['rows_valid']:,}; "
+        f"quarantined: {summary['rows_quarantined']:,}",
+        f"duplicate texts dropped per split: {summary['duplicate_texts_dropped'] or 'none'}",
+        f"Great Expectations on the valid rows: {'passed' if summary['gx_success'] else 'FAILED'}",
+    ]
+    tables = {f"imdb_reviews ({part})": result.get("results", []) for part, result in report.items()}
+    publish_validation(f"imdb[{dataset}]", f"validation-imdb-{dataset}", facts, summary["failures"], tables)

@@ -20,6 +20,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -103,6 +104,24 @@ def read_reviews(path: Path, limits: ReadLimits = ReadLimits()) -> ReadResult:
     else:
         rows, bad = _read_dir(path, limits)
     return ReadResult(_finish(rows, str(path)), _bad_frame(bad), ACL_IMDB)
+
+
+class Read(TypedDict):
+    """Where the reviews as read are staged (``reviews.parquet``, ``unreadable.parquet``), under which key."""
+
+    dir: str
+    key: str
+    dataset: str
+    counts: dict[str, int]  # reviews, unreadable
+
+
+def stage_reviews(path: Path, limits: ReadLimits, out: Path, key: str) -> Read:
+    """Every review of the source as read, and the members that could not be used, as Parquet in ``out``."""
+    result = read_reviews(path, limits)
+    result.reviews.to_parquet(out / "reviews.parquet", index=False)
+    result.bad.to_parquet(out / "unreadable.parquet", index=False)
+    return Read(dir=str(out), key=key, dataset=result.dataset,
+                counts={"reviews": len(result.reviews), "unreadable": len(result.bad)})
 
 
 def parse_member(name: str) -> tuple[str, int, str, int] | str | None:
