@@ -10,10 +10,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from cinepipe.errors import DownloadError, LayoutError
 from cinepipe.io.archives import ArchiveLimits, check_plain_file
+from cinepipe.io.download import fetch, is_remote, local_path, sha256_file
+from cinepipe.io.hashing import content_key
 from cinepipe.mnist.idx import decompress
+from cinepipe.settings import Settings
 
 # (split, kind) -> file stem; the split names are the warehouse's (train, test)
 FILES = {
@@ -122,3 +126,55 @@ def remote_candidates(base_url: str, stem: str) -> list[str]:
     """URLs to try for one file under an http(s) base, gzipped first."""
     base = base_url if base_url.endswith("/") else base_url + "/"
     return [f"{base}{stem}.gz", f"{base}{stem}"]
+
+
+class Fetched(TypedDict):
+    """The four files of a data set, located or downloaded, with their checksum status."""
+
+    source: str
+    dataset: str
+    files: dict[str, str]      # "<split>_<kind>" -> path
+    checksums: dict[str, str]  # stem -> verified, mismatch (a local file) or unknown
+    key: str
+    limits: list[float]        # the archive caps the files were checked within (ArchiveLimits' fields)
+
+
+def download(base_url: str, stem: str, dest_dir: Path, settings: Settings) -> Path:
+    """The gzipped file where the server has it, else the plain one."""
+    last: DownloadError | None = None
+    for url in remote_candidates(base_url, stem):
+        try:
+            return fetch(url, dest_dir / url.rsplit("/", 1)[-1], timeout_s=settings.http_timeout_s,
+                         retries=settings.http_retries).path
+        except DownloadError as exc:
+            if not exc.problem.startswith("HTTP 404"):
+                raise
+            last = exc
+    raise DownloadError(base_url, f"neither {stem}.gz nor {stem} is there ({last.problem})",
+                        "Check the URL base: it must hold the four MNIST-style IDX files.")
+
+
+def fetch_files(source: str, dataset: str, limits: ArchiveLimits, settings: Settings) -> Fetched:
+    """Download (cached under downloads/) or locate the four files and compare them with the
+    published md5 (a gzipped file expanded within ``limits``); a download that contradicts it is
+    deleted and rejected."""
+    paths: dict[str, str] = {}
+    checksums: dict[str, str] = {}
+    if is_remote(source):
+        dest_dir = settings.downloads_dir / "mnist" / dataset / content_key(source)
+        for (split, kind), stem in FILES.items():
+            path = download(source, stem, dest_dir, settings)
+            try:
+                checksums[stem] = require_published(dataset, stem, path, source, limits)
+            except DownloadError:
+                path.unlink(missing_ok=True)
+                raise
+            paths[f"{split}_{kind}"] = str(path)
+    else:
+        for (split, kind), found in find_local(local_path(source).resolve()).items():
+            path = Path(found.location)
+            checksums[found.stem] = checksum_status(dataset, found.stem, path.read_bytes(), limits)
+            paths[f"{split}_{kind}"] = str(path)
+    key = content_key(dataset, *(sha256_file(Path(paths[k])) for k in sorted(paths)))
+    return Fetched(source=source, dataset=dataset, files=paths, checksums=checksums, key=key,
+                   limits=[limits.max_member_bytes, limits.max_total_bytes, limits.max_ratio])

@@ -1,15 +1,21 @@
 """Structural checks of an MNIST-style data set: shapes, counts, label range, class coverage.
 
 Magic numbers and truncation are checked where the bytes are parsed (``idx.parse_idx``); these
-checks run on the parsed arrays.
+checks run on the parsed arrays; the suite's row checks (``schemas/mnist_images.json``) on the
+staged rows.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from cinepipe.errors import LayoutError
+from cinepipe.errors import LayoutError, ValidationFailed
+from cinepipe.reporting.artifacts import suite_results
+from cinepipe.storage.validation import check_frame, load_suite, publish_validation
 
+SUITE = "mnist_images"
 IMAGE_SHAPE = (28, 28)
 N_CLASSES = 10
 
@@ -50,3 +56,25 @@ def duplicate_count(images: np.ndarray) -> int:
 
 def class_counts(labels: np.ndarray) -> dict[int, int]:
     return {int(k): int(v) for k, v in zip(*np.unique(labels, return_counts=True), strict=True)}
+
+
+def check_rows(table: pa.Table, source: str) -> None:
+    """The suite's row checks over the staged rows; a failing row means a corrupt file, so it stops the run."""
+    frame = table.select(["dataset", "split", "idx", "label"]).to_pandas()
+    frame["pixel_bytes"] = pc.binary_length(table["pixels"]).to_numpy()
+    result = check_frame(frame, SUITE)
+    if len(result.bad):
+        raise ValidationFailed(source, f"{len(result.bad)} images fail {SUITE}: {result.failures}",
+                               "The files are corrupt or not an MNIST-style release.")
+
+
+def publish_report(dataset: str, checksums: dict[str, str], counts: dict[str, int], duplicates: dict[str, int]) -> None:
+    """The checks the images passed (a failing one stops the run before this), as a UI report."""
+    facts = [
+        "images: " + ", ".join(f"{split} {n:,}" for split, n in counts.items()),
+        "duplicate images (same pixels): " + ", ".join(f"{split} {n:,}" for split, n in duplicates.items()),
+        "IDX files: magic numbers, sizes (28x28), label range and class coverage checked on the bytes",
+        "checksums against the published ones: " + ", ".join(f"{stem} {status}" for stem, status in checksums.items()),
+    ]
+    publish_validation(f"mnist[{dataset}]", f"validation-mnist-{dataset}", facts, {},
+                       {SUITE: suite_results(load_suite(SUITE), {})})

@@ -79,7 +79,5 @@ def test_debian_fashion_mnist_verifies_and_downloads(home, httpserver):
         if "labels" in stem:
             base = httpserver.url_for("/f/")
             dest = home.downloads_dir / "x"
-            from cinepipe.tasks.ingest.mnist import _download
-
-            path = _download(base, stem, dest, home)
+            path = sources.download(base, stem, dest, home)
             assert sources.require_published("fashion-mnist", stem, path, base) == sources.VERIFIED
