@@ -52,9 +52,6 @@ class ImplicitALS(_ScaledModel):
     Params = ALSParams
     description = "scores = user_factors @ item_factors.T, fitted by implicit ALS on who rated what."
 
-    def __init__(self, params: ALSParams | None = None) -> None:
-        self.params = params or ALSParams()
-
     @contextmanager
     def _solver(self) -> Iterator:
         """implicit's ALS with one BLAS thread: implicit runs its own threads, and BLAS threads

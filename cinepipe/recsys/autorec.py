@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from cinepipe.errors import ModelError
+from cinepipe.recsys.base import over_limit
 from cinepipe.recsys.baselines import BiasParams, _ScaledModel, fit_biases
 from cinepipe.recsys.data import encode, rating_matrix, set_seed
 from cinepipe.recsys.splits import random_split
@@ -83,20 +83,20 @@ class AutoRec(_ScaledModel):
     description = (
         "out = sigmoid(x @ w_enc + b_enc) @ w_dec + b_dec over train vectors x; biases for unknowns."
     )
+    limit_action = "Use the mf model at this size, or raise max_cells if memory allows."
 
-    def __init__(self, params: AutoRecParams | None = None, **overrides) -> None:
-        self.params = params or AutoRecParams(**overrides)
-        self.name = "i_autorec" if self.params.kind == "item" else "u_autorec"
+    @property
+    def name(self) -> str:
+        return "i_autorec" if self.params.kind == "item" else "u_autorec"
+
+    def too_large(self, n_users: int, n_items: int) -> str | None:
+        return over_limit(n_users * n_items, self.params.max_cells,
+                          f"cells ({n_users:,} users x {n_items:,} movies) exceed AutoRec's dense limit of")
 
     def fit(self, train: pd.DataFrame) -> AutoRec:
+        self._check_size(train)
         users, items, values = self._begin_fit(train)
         p = self.params
-        if self.index.n_users * self.index.n_items > p.max_cells:
-            raise ModelError(
-                self.name,
-                f"{self.index.n_users} users x {self.index.n_items} movies exceed the dense limit of {p.max_cells} cells",
-                "Use the mf model at this size, or raise max_cells if memory allows.",
-            )
         self.b_user, self.b_item = fit_biases(
             users, items, values, self.index.n_users, self.index.n_items, self.mu, BiasParams()
         )

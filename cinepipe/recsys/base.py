@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -67,10 +68,39 @@ def require_trainable(ratings: pd.DataFrame, model: str, min_users: int = 2, min
         )
 
 
+def over_limit(count: int, limit: int, exceed: str) -> str | None:
+    """``"{count} {exceed} {limit}"`` (a ``too_large`` reason) when ``count`` is over ``limit``, else None."""
+    return f"{count:,} {exceed} {limit:,}" if count > limit else None
+
+
 class RatingModel(ABC):
-    """Predicts explicit ratings; may also score whole item rows for top-N."""
+    """Predicts explicit ratings; may also score whole item rows for top-N.
+
+    A model class states what is its own: ``name`` (its registry name, and the ``model`` of its
+    ``eval_metrics`` rows), ``Params`` (its hyperparameter dataclass) and, when it holds dense
+    matrices, ``too_large`` with the ``limit_action`` to take instead.
+    """
 
     name: str = "model"
+    Params: ClassVar[type]
+    params: Any
+    limit_action: ClassVar[str] = ""  # what to do when ``too_large`` refuses the data
+
+    def __init__(self, params: Any = None, **overrides: Any) -> None:
+        """``params``, or ``Params(**overrides)`` (all defaults when there are none)."""
+        if params is not None and overrides:
+            raise TypeError(f"{type(self).__name__} takes params or keyword overrides, not both")
+        self.params = self.Params(**overrides) if params is None else params
+
+    def too_large(self, n_users: int, n_items: int) -> str | None:
+        """Why ``n_users`` x ``n_items`` would not fit this model in memory, or None when it does."""
+        return None
+
+    def _check_size(self, train: pd.DataFrame) -> None:
+        """Fail before any matrix is allocated when ``train`` is more than ``too_large`` allows."""
+        require_trainable(train, self.name)
+        if reason := self.too_large(train[USER].nunique(), train[ITEM].nunique()):
+            raise ModelError(self.name, reason, self.limit_action)
 
     @abstractmethod
     def fit(self, train: pd.DataFrame) -> RatingModel:

@@ -49,9 +49,6 @@ class GlobalMean(_ScaledModel):
     Params = GlobalMeanParams
     description = "mu: mean training rating; scale: (min, max) rating."
 
-    def __init__(self, params: GlobalMeanParams | None = None) -> None:
-        self.params = params or GlobalMeanParams()
-
     def fit(self, train: pd.DataFrame) -> GlobalMean:
         self._begin_fit(train)
         return self
@@ -110,9 +107,6 @@ class Biases(_ScaledModel):
     Params = BiasParams
     description = "mu + b_user[u] + b_item[i], clipped to scale."
 
-    def __init__(self, params: BiasParams | None = None) -> None:
-        self.params = params or BiasParams()
-
     def fit(self, train: pd.DataFrame) -> Biases:
         users, items, values = self._begin_fit(train)
         self.b_user, self.b_item = fit_biases(
@@ -154,9 +148,6 @@ class Popularity(_ScaledModel):
     name = "popularity"
     Params = PopularityParams
     description = "count: ratings per movie (the ranking score); item_mean: damped mean for predict."
-
-    def __init__(self, params: PopularityParams | None = None) -> None:
-        self.params = params or PopularityParams()
 
     def fit(self, train: pd.DataFrame) -> Popularity:
         _, items, values = self._begin_fit(train)

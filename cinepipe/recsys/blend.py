@@ -53,8 +53,12 @@ class Blend(_ScaledModel):
     ) -> None:
         """``build_member(name, seed=, quick=)`` makes the members (the registry's ``build``, passed in
         so this module need not import the registry that lists it); a loaded blend needs none."""
-        self.params = params or BlendParams()
+        super().__init__(params)
         self.build_member = build_member
+
+    def too_large(self, n_users: int, n_items: int) -> str | None:
+        reasons = [r for name in self.params.members if (r := self._member(name).too_large(n_users, n_items))]
+        return f"its members do not fit: {'; '.join(reasons)}" if reasons else None
 
     def fit(self, train: pd.DataFrame) -> Blend:
         from sklearn.linear_model import Ridge

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from cinepipe.errors import ModelError
-from cinepipe.recsys.base import IdIndex, pair_scores
+from cinepipe.recsys.base import IdIndex, over_limit, pair_scores
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import rating_matrix
 from cinepipe.recsys.tuning import Validation, inner_split, pick_best, refreshed_seen
@@ -65,18 +64,14 @@ class EASE(ItemItemModel):
     name = "ease"
     Params = EASEParams
     description = "scores = x_u @ weights with x_u the user's binary training row; reg chosen on validation."
+    limit_action = "Use als for top-N at this size, or raise max_items if memory allows."
 
-    def __init__(self, params: EASEParams | None = None) -> None:
-        self.params = params or EASEParams()
+    def too_large(self, n_users: int, n_items: int) -> str | None:
+        return over_limit(n_items, self.params.max_items, "movies exceed EASE's limit of")
 
     def fit(self, train: pd.DataFrame) -> EASE:
+        self._check_size(train)
         self._begin_fit(train)
-        if self.index.n_items > self.params.max_items:
-            raise ModelError(
-                self.name,
-                f"{self.index.n_items} movies exceed EASE's limit of {self.params.max_items}",
-                "Use mf for top-N at this size, or raise max_items if memory allows.",
-            )
         self.reg = self.params.reg if self.params.reg is not None else self._pick_reg(train)
         self.seen = _binary(rating_matrix(train, self.index))
         self.weights = ease_weights(self.seen, self.reg)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cinepipe.errors import ModelError
+from cinepipe.recsys.base import over_limit
 from cinepipe.recsys.baselines import BiasParams, _ScaledModel, fit_biases
 from cinepipe.recsys.data import rating_matrix
 from cinepipe.storage.columns import ITEM, USER
@@ -33,18 +34,17 @@ class ItemKNN(_ScaledModel):
     name = "item_knn"
     Params = KNNParams
     description = "b_ui + similarity-weighted baseline residuals of the user's k nearest rated movies."
+    limit_action = "Use mf at this size."
 
-    def __init__(self, params: KNNParams | None = None) -> None:
-        self.params = params or KNNParams()
+    def too_large(self, n_users: int, n_items: int) -> str | None:
+        return over_limit(n_items, self.params.max_items, "movies exceed item kNN's limit of")
 
     def fit(self, train: pd.DataFrame) -> ItemKNN:
+        self._check_size(train)
+        return self._fit(train)
+
+    def _fit(self, train: pd.DataFrame) -> ItemKNN:
         users, items, values = self._begin_fit(train)
-        if self.index.n_items > self.params.max_items:
-            raise ModelError(
-                self.name,
-                f"{self.index.n_items} movies exceed item kNN's limit of {self.params.max_items}",
-                "Use mf at this size.",
-            )
         self.b_user, self.b_item = fit_biases(
             users, items, values, self.index.n_users, self.index.n_items, self.mu, BiasParams()
         )
@@ -135,12 +135,14 @@ class UserKNN(ItemKNN):
     name = "user_knn"
     description = ("b_ui + similarity-weighted baseline residuals of u's k nearest raters of i "
                    "(transposed: index.users are movies, index.items are users).")
+    limit_action = "Use item_knn at this size."
+
+    def too_large(self, n_users: int, n_items: int) -> str | None:
+        return over_limit(n_users, self.params.max_items, "users exceed user kNN's limit of")
 
     def fit(self, train: pd.DataFrame) -> UserKNN:
-        if self.params.max_items < train[USER].nunique():
-            raise ModelError(self.name, f"{train[USER].nunique()} users exceed user kNN's limit of "
-                             f"{self.params.max_items}", "Use item_knn at this size.")
-        return super().fit(train.rename(columns={USER: ITEM, ITEM: USER}))
+        self._check_size(train)
+        return self._fit(train.rename(columns={USER: ITEM, ITEM: USER}))
 
     def predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         return super().predict(items, users)

@@ -226,9 +226,6 @@ class MatrixFactorization(_ScaledModel):
     Params = MFParams
     description = "mu + b_user[u] + b_item[i] + p[u] . q[i], clipped to scale."
 
-    def __init__(self, params: MFParams | None = None) -> None:
-        self.params = params or MFParams()
-
     def fit(self, train: pd.DataFrame) -> MatrixFactorization:
         users, items, values = self._begin_fit(train)
         self.params = self.params.for_size(len(train))

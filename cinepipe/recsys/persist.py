@@ -9,7 +9,7 @@ import importlib
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -24,9 +24,7 @@ FORMAT_VERSION = 1
 class SavableModel(RatingModel):
     """A model whose whole inference state is ``index`` plus named numpy arrays."""
 
-    Params: ClassVar[type]  # the hyperparameter dataclass of the model
     description: ClassVar[str] = ""  # one line for the saved config: what the weights are
-    params: Any
     index: IdIndex
 
     def _state(self) -> dict[str, np.ndarray]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cinepipe.recsys.als import ALSParams, ImplicitALS
-from cinepipe.recsys.base import IdIndex, pair_scores
+from cinepipe.recsys.base import IdIndex, over_limit, pair_scores
 from cinepipe.recsys.baselines import _ScaledModel
 from cinepipe.recsys.data import rating_matrix
 from cinepipe.recsys.ease import EASE, EASEParams
@@ -72,8 +72,8 @@ class RankBlend(_ScaledModel):
     description = ("scores = sum_m weights[m] * standardise_rows(member m scores) over members and "
                    "log popularity; members, hyperparameters and weights chosen on a slice of train.")
 
-    def __init__(self, params: RankBlendParams | None = None) -> None:
-        self.params = params or RankBlendParams()
+    def too_large(self, n_users: int, n_items: int) -> str | None:
+        return over_limit(n_items, self.params.max_items, "movies exceed the dense limit of its EASE and RP3beta members,")
 
     def fit(self, train: pd.DataFrame) -> RankBlend:
         self._begin_fit(train)

@@ -1,4 +1,9 @@
-"""Every model by name, and which are judged as rating models (rmse) or ranking models (ndcg)."""
+"""Every model by name: one ``build`` for the MovieLens branch and the lecture comparison alike.
+
+A model's registry name is its ``name``, the ``model`` of its ``eval_metrics`` rows. The branch
+evaluates ``RATING_MODELS`` and ``RANKING_MODELS``; ``LECTURE_MODELS`` are the lecture's methods
+(``cinepipe compare movielens``; ``lecture.compare.LECTURE`` maps the lecture's method names to them).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,9 @@ from cinepipe.recsys.baselines import Biases, GlobalMean, Popularity
 from cinepipe.recsys.blend import Blend, BlendParams
 from cinepipe.recsys.ease import EASE, EASEParams
 from cinepipe.recsys.knn import ItemKNN, UserKNN
+from cinepipe.recsys.lecture import knn as lecture_knn
+from cinepipe.recsys.lecture.mf_scaled import ScaledMF
+from cinepipe.recsys.lecture.rbm import RBMCF
 from cinepipe.recsys.mf import MatrixFactorization, MFParams
 from cinepipe.recsys.persist import SavableModel
 from cinepipe.recsys.rank_blend import QUICK as QUICK_RANK_BLEND
@@ -27,6 +35,7 @@ def _autorec(kind: str, seed: int, quick: bool) -> AutoRec:
     return AutoRec(AutoRecParams(kind=kind, seed=seed, **(_QUICK_AUTOREC if quick else {})))
 
 
+# name -> factory(seed, quick) of an unfitted model; the lecture's models with their measured defaults
 MODELS: dict[str, Callable[[int, bool], SavableModel]] = {
     "global_mean": lambda seed, quick: GlobalMean(),
     "biases": lambda seed, quick: Biases(),
@@ -41,6 +50,13 @@ MODELS: dict[str, Callable[[int, bool], SavableModel]] = {
     "als": lambda seed, quick: ImplicitALS(ALSParams(seed=seed, iterations=8 if quick else 15)),
     "rp3beta": lambda seed, quick: RP3beta(RP3Params()),
     "rank_blend": lambda seed, quick: RankBlend(replace(QUICK_RANK_BLEND if quick else RankBlendParams(), seed=seed)),
+    "user_knn_raw": lambda seed, quick: lecture_knn.UserKNN(centred=False),
+    "user_knn_centred": lambda seed, quick: lecture_knn.UserKNN(centred=True),
+    "mf_als": lambda seed, quick: ScaledMF(scaled=False, reg=0.15, seed=seed),
+    "mf_als_scaled": lambda seed, quick: ScaledMF(scaled=True, seed=seed),
+    "rbm_user": lambda seed, quick: RBMCF(kind="user", seed=seed),
+    # Item cases are many and short: more hidden units and the paper's lighter decay validated better.
+    "rbm_item": lambda seed, quick: RBMCF(kind="item", hidden=100, weight_decay=0.001, epochs=15, seed=seed),
 }
 RATING_MODELS: tuple[str, ...] = (
     "global_mean",
@@ -55,6 +71,17 @@ RATING_MODELS: tuple[str, ...] = (
 EXTRA_RATING_MODELS: tuple[str, ...] = ("u_autorec",)
 # rank_blend: EASE, RP3beta, implicit ALS and popularity, tuned and weighted on a slice of train
 RANKING_MODELS: tuple[str, ...] = ("popularity", "ease", "rp3beta", "rank_blend")
+# the lecture table's methods, in its order (rating models, random-70-30)
+LECTURE_MODELS: tuple[str, ...] = (
+    "user_knn_raw",
+    "user_knn_centred",
+    "mf_als",
+    "mf_als_scaled",
+    "rbm_user",
+    "rbm_item",
+    "u_autorec",
+    "i_autorec",
+)
 EXPORT_MODEL = "ease"  # the lists users get, while the movies fit EASE's dense item x item matrix
 LARGE_EXPORT_MODEL = "als"  # beyond that (ml-25m): implicit ALS, factors scored in blocks
 
@@ -71,26 +98,12 @@ def too_large(name: str, n_users: int, n_items: int) -> str | None:
 
     The dense models (item kNN, EASE, AutoRec) hold item x item or user x item matrices; at ml-25m
     size (162k users, 62k movies) they would need tens of GiB, so the branch leaves them out
-    there and says so, and the streaming models (biases, Keras MF) carry on.
+    there and says so, and the streaming models (biases, Keras MF) carry on. Each model states its
+    own limit (``RatingModel.too_large``), the same one its ``fit`` enforces.
     """
-    if name == "item_knn" and n_items > ItemKNN().params.max_items:
-        return f"{n_items:,} movies exceed item kNN's limit of {ItemKNN().params.max_items:,}"
-    if name == "user_knn" and n_users > UserKNN().params.max_items:
-        return f"{n_users:,} users exceed user kNN's limit of {UserKNN().params.max_items:,}"
-    if name == "ease" and n_items > EASEParams().max_items:
-        return f"{n_items:,} movies exceed EASE's limit of {EASEParams().max_items:,}"
-    if name == "rp3beta" and n_items > RP3Params().max_items:
-        return f"{n_items:,} movies exceed RP3beta's limit of {RP3Params().max_items:,}"
-    if name == "rank_blend" and n_items > RankBlendParams().max_items:
-        return f"{n_items:,} movies exceed the dense limit of its EASE and RP3beta members, {RankBlendParams().max_items:,}"
-    if name in ("i_autorec", "u_autorec") and n_users * n_items > AutoRecParams().max_cells:
-        return f"{n_users:,} users x {n_items:,} movies exceed AutoRec's dense limit of {AutoRecParams().max_cells:,} cells"
-    if name == "blend":
-        reasons = [r for m in BlendParams().members if (r := too_large(m, n_users, n_items))]
-        return f"its members do not fit: {'; '.join(reasons)}" if reasons else None
-    return None
+    return build(name).too_large(n_users, n_items)
 
 
 def export_model_for(n_items: int) -> str:
     """The ranking model to export lists with for a catalogue of ``n_items`` movies."""
-    return EXPORT_MODEL if n_items <= EASEParams().max_items else LARGE_EXPORT_MODEL
+    return EXPORT_MODEL if too_large(EXPORT_MODEL, 0, n_items) is None else LARGE_EXPORT_MODEL

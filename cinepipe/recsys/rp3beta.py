@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from cinepipe.errors import ModelError
+from cinepipe.recsys.base import over_limit
 from cinepipe.recsys.data import rating_matrix
 from cinepipe.recsys.ease import ItemItemModel
 
@@ -64,15 +64,14 @@ class RP3beta(ItemItemModel):
     name = "rp3beta"
     Params = RP3Params
     description = "scores = x_u @ weights, weights the popularity-damped 3-step walk, strongest links kept."
+    limit_action = "Use als for top-N at this size."
 
-    def __init__(self, params: RP3Params | None = None) -> None:
-        self.params = params or RP3Params()
+    def too_large(self, n_users: int, n_items: int) -> str | None:
+        return over_limit(n_items, self.params.max_items, "movies exceed RP3beta's limit of")
 
     def fit(self, train: pd.DataFrame) -> RP3beta:
+        self._check_size(train)
         self._begin_fit(train)
-        if self.index.n_items > self.params.max_items:
-            raise ModelError(self.name, f"{self.index.n_items} movies exceed RP3beta's limit of "
-                             f"{self.params.max_items}", "Use als for top-N at this size.")
         seen = rating_matrix(train, self.index)
         seen.data[:] = 1.0
         self.seen = seen

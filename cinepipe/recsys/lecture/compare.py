@@ -1,30 +1,35 @@
 """The lecture's RMSE table as data, our figures beside it, and the chart.
 
 The lecture measured on ml-100k restricted to recommenderlab's ``MovieLense`` (943 users, 1,664
-movies, 99,392 ratings) with a random 30% of the ratings held out; see ``filters.py``.
+movies, 99,392 ratings) with a random 30% of the ratings held out; see ``filters.py``. Each of the
+lecture's methods (the ``--models`` names of ``cinepipe compare movielens``) is one model of
+``cinepipe.recsys.registry``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cinepipe.recsys.base import RatingModel
+from cinepipe.errors import ModelError
 from cinepipe.recsys.metrics import mae, rmse
+from cinepipe.recsys.registry import build
 from cinepipe.storage.columns import ITEM, RATING, USER
 
 NOTE_THRESHOLD = 0.05  # |ours - lecture| above this gets a note saying why
 LECTURE_DATASET = "ml-100k"
 ML100K_GLOBAL_MEAN_RMSE = 1.132  # global mean on ml-100k random-70-30, measured for issue 4
+REFERENCE_METHOD, REFERENCE_MODEL = "global-mean", "global_mean"  # the table's reference row: ours only
 
 
 @dataclass(frozen=True)
 class LectureMethod:
+    model: str  # our model for it, by registry name
     label: str  # the lecture's name for the method
     rmse: float  # the lecture's test RMSE
     lower_note: str  # why ours may be lower by more than NOTE_THRESHOLD
@@ -35,6 +40,7 @@ _GENERIC_HIGHER = "ours is worse; the lecture's split and tuning are not publish
 
 LECTURE: dict[str, LectureMethod] = {
     "user-knn": LectureMethod(
+        "user_knn_raw",
         "User-based neighbourhood",
         1.0143,
         "our neighbours are the k most similar users among those who rated the item, with similarities over "
@@ -43,12 +49,14 @@ LECTURE: dict[str, LectureMethod] = {
         _GENERIC_HIGHER,
     ),
     "user-knn-centred": LectureMethod(
+        "user_knn_centred",
         "Neighbourhood with scale correction",
         0.9477,
         "same neighbour selection as user-knn; centring removes each user's own rating level before averaging",
         _GENERIC_HIGHER,
     ),
     "mf": LectureMethod(
+        "mf_als",
         "Matrix factorisation",
         0.7808,
         "ours is better still; a gap to investigate",
@@ -57,6 +65,7 @@ LECTURE: dict[str, LectureMethod] = {
         "training error or a split that leaked test ratings into training",
     ),
     "mf-scaled": LectureMethod(
+        "mf_als_scaled",
         "Matrix factorisation with scale correction",
         1.0200,
         "the lecture's scaled MF is worse than its own plain MF and than a bias baseline (about 0.94 on "
@@ -65,6 +74,7 @@ LECTURE: dict[str, LectureMethod] = {
         _GENERIC_HIGHER,
     ),
     "rbm-user": LectureMethod(
+        "rbm_user",
         "RBM-CF, user-based",
         0.9707,
         "ours is the plain (non-conditional) RBM of Salakhutdinov et al. 2007 with CD-1 and weight decay "
@@ -72,12 +82,14 @@ LECTURE: dict[str, LectureMethod] = {
         _GENERIC_HIGHER,
     ),
     "rbm-item": LectureMethod(
+        "rbm_item",
         "RBM-CF, item-based",
         0.9466,
         "as rbm-user, on the transposed matrix",
         _GENERIC_HIGHER,
     ),
     "u-autorec": LectureMethod(
+        "u_autorec",
         "U-AutoRec",
         1.0858,
         "Sedhain et al. 2015 report U-AutoRec at 0.874 on ml-1m; the lecture's figure is that of an "
@@ -85,6 +97,7 @@ LECTURE: dict[str, LectureMethod] = {
         _GENERIC_HIGHER,
     ),
     "i-autorec": LectureMethod(
+        "i_autorec",
         "I-AutoRec",
         1.0415,
         "Sedhain et al. 2015 report I-AutoRec at 0.831 on ml-1m, ahead of U-AutoRec and MF; the lecture's "
@@ -93,6 +106,20 @@ LECTURE: dict[str, LectureMethod] = {
         _GENERIC_HIGHER,
     ),
 }
+
+
+def lecture_models(methods: Sequence[str] | None = None) -> dict[str, str]:
+    """Method name -> registry model for ``methods`` in the order given (every lecture method when None).
+
+    The reference ``global-mean`` may be named too; any other unknown name is the ``--models`` error.
+    """
+    known = {REFERENCE_METHOD: REFERENCE_MODEL, **{method: spec.model for method, spec in LECTURE.items()}}
+    if methods is None:
+        return {method: spec.model for method, spec in LECTURE.items()}
+    unknown = [m for m in methods if m not in known]
+    if unknown:
+        raise ModelError("--models", f"unknown lecture methods {unknown}", f"Choose from {list(LECTURE)}.")
+    return {m: known[m] for m in methods}
 
 
 def comparison_table(ours: Mapping[str, float], dataset: str, global_mean_rmse: float | None = None) -> pd.DataFrame:
@@ -119,7 +146,7 @@ def comparison_table(ours: Mapping[str, float], dataset: str, global_mean_rmse: 
                 note += _dataset_caveat(dataset, global_mean_rmse)
         rows.append((method, spec.label, value, spec.rmse, diff, note))
     if global_mean_rmse is not None:
-        rows.append(("global-mean", "Global mean (reference)", float(global_mean_rmse), np.nan, np.nan, ""))
+        rows.append((REFERENCE_METHOD, "Global mean (reference)", float(global_mean_rmse), np.nan, np.nan, ""))
     columns = ["method", "lecture_label", "rmse", "lecture_rmse", "difference", "note"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -152,12 +179,12 @@ def write_comparison_chart(table: pd.DataFrame, path: Path, title: str = "Test R
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    methods = table[table["method"] != "global-mean"]
+    methods = table[table["method"] != REFERENCE_METHOD]
     x = np.arange(len(methods))
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(methods) + 2), 4.5))
     ax.bar(x - 0.2, methods["rmse"], 0.4, label="ours")
     ax.bar(x + 0.2, methods["lecture_rmse"], 0.4, label="lecture")
-    baseline = table.loc[table["method"] == "global-mean", "rmse"]
+    baseline = table.loc[table["method"] == REFERENCE_METHOD, "rmse"]
     if len(baseline):
         ax.axhline(float(baseline.iloc[0]), color="grey", linestyle="--", label="global mean (ours)")
     ax.set_xticks(x, methods["method"], rotation=30, ha="right")
@@ -176,18 +203,23 @@ def write_comparison_chart(table: pd.DataFrame, path: Path, title: str = "Test R
 def run_comparison(
     train: pd.DataFrame,
     test: pd.DataFrame,
-    factories: Mapping[str, Callable[[], RatingModel]],
+    models: Mapping[str, str],
+    seed: int = 42,
     log: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Fit each model on ``train`` and score ``test``: one row per method.
+
+    Args:
+        models: method name -> registry model name (``lecture_models``).
+        seed: the models' seed.
 
     Returns:
         Columns method, model (the model's own name), rmse, mae, fit_seconds, n_train, n_test.
     """
     rows = []
-    for method, factory in factories.items():
+    for method, name in models.items():
         started = time.perf_counter()
-        model = factory().fit(train)
+        model = build(name, seed).fit(train)
         fit_seconds = time.perf_counter() - started
         predicted = model.predict(test[USER].to_numpy(), test[ITEM].to_numpy())
         rows.append((method, model.name, rmse(test[RATING], predicted), mae(test[RATING], predicted), fit_seconds, len(train), len(test)))

@@ -56,9 +56,9 @@ class UserKNN(LectureModel):
     Params = UserKNNParams
     description = "sim: users x users; values: neighbours' ratings (or deviations); rated: mask; user_mean."
 
-    def __init__(self, params: UserKNNParams | None = None, **overrides) -> None:
-        self.params = params or UserKNNParams(**overrides)
-        self.name = "user_knn_centred" if self.params.centred else "user_knn"
+    @property
+    def name(self) -> str:
+        return "user_knn_centred" if self.params.centred else "user_knn_raw"
 
     def fit(self, train: pd.DataFrame) -> UserKNN:
         users, items, values = self._begin_fit(train)

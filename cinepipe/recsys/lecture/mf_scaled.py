@@ -55,9 +55,9 @@ class ScaledMF(LectureModel):
     Params = ScaledMFParams
     description = "p: user factors; q: item factors; spread: per-user scale; b_user, b_item: biases."
 
-    def __init__(self, params: ScaledMFParams | None = None, **overrides) -> None:
-        self.params = params or ScaledMFParams(**overrides)
-        self.name = "mf_als_scaled" if self.params.scaled else "mf_als"
+    @property
+    def name(self) -> str:
+        return "mf_als_scaled" if self.params.scaled else "mf_als"
 
     def fit(self, train: pd.DataFrame) -> ScaledMF:
         users, items, values = self._begin_fit(train)

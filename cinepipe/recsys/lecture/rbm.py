@@ -133,9 +133,9 @@ class RBMCF(LectureModel):
     Params = RBMParams
     description = "weights[visible, level, hidden], visible_bias, hidden_bias, levels; case_hidden: p(h|case)."
 
-    def __init__(self, params: RBMParams | None = None, **overrides) -> None:
-        self.params = params or RBMParams(**overrides)
-        self.name = f"rbm_{self.params.kind}"
+    @property
+    def name(self) -> str:
+        return f"rbm_{self.params.kind}"
 
     def fit(self, train: pd.DataFrame) -> RBMCF:
         users, items, values = self._begin_fit(train)

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-from cinepipe.recsys.baselines import Biases, GlobalMean
 from cinepipe.recsys.lecture.compare import (
     LECTURE,
     comparison_markdown,
@@ -42,9 +41,9 @@ def test_markdown_and_chart(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_run_comparison_fits_and_scores_each_factory(planted):
-    results = run_comparison(planted.train, planted.test, {"global": GlobalMean, "biases": Biases})
-    assert list(results["method"]) == ["global", "biases"]
+def test_run_comparison_fits_and_scores_each_model(planted):
+    results = run_comparison(planted.train, planted.test, {"global-mean": "global_mean", "bias": "biases"})
+    assert list(results["method"]) == ["global-mean", "bias"] and list(results["model"]) == ["global_mean", "biases"]
     assert results.loc[0, "rmse"] == pytest.approx(planted.global_mean_rmse, rel=1e-5)
     assert results.loc[1, "rmse"] < results.loc[0, "rmse"]
     assert (results["n_test"] == len(planted.test)).all()

@@ -4,8 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cinepipe.recsys.lecture.compare import comparison_table, run_comparison
-from cinepipe.recsys.lecture.registry import lecture_factories
+from cinepipe.recsys.lecture.compare import (
+    comparison_table,
+    lecture_models,
+    run_comparison,
+)
 from cinepipe.recsys.metrics import rmse
 from cinepipe.recsys.splits import random_split
 from cinepipe.storage.columns import ITEM, RATING, USER
@@ -17,7 +20,7 @@ def test_every_method_beats_the_global_mean_on_ml_latest_small(shared_data):
     ratings = raw.rename(columns={"userId": USER, "movieId": ITEM, "rating": RATING})[[USER, ITEM, RATING]]
     train, test = random_split(ratings, 0.3, 42)
     base = rmse(test[RATING], np.full(len(test), train[RATING].mean()))
-    results = run_comparison(train, test, lecture_factories())
+    results = run_comparison(train, test, lecture_models())
     by = results.set_index("method")
     assert (by["rmse"] < base).all(), by
     assert by.loc["i-autorec", "rmse"] <= 0.93
