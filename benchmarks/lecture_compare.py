@@ -17,12 +17,12 @@ import pandas as pd
 from cinepipe.recsys.lecture.compare import (
     comparison_markdown,
     comparison_table,
+    lecture_models,
     run_comparison,
 )
-from cinepipe.recsys.lecture.registry import lecture_factories
-from cinepipe.recsys.lecture.synthetic import low_rank_ratings
 from cinepipe.recsys.metrics import rmse
 from cinepipe.recsys.splits import random_split
+from cinepipe.recsys.synthetic import planted_ratings
 from cinepipe.storage.columns import ITEM, RATING, USER
 
 
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="*", default=None)
     args = parser.parse_args()
     if args.synthetic:
-        ratings, dataset = low_rank_ratings(seed=0), "ml-100k-shaped synthetic"
+        ratings, dataset = planted_ratings(943, 1_682, 100_000, rank=5, noise=0.6, seed=0), "ml-100k-shaped synthetic"
     else:
         raw = pd.read_csv(args.ratings)
         ratings = raw.rename(columns={"userId": USER, "movieId": ITEM, "rating": RATING})[[USER, ITEM, RATING]]
@@ -43,7 +43,7 @@ def main() -> None:
     base = rmse(test[RATING], np.full(len(test), train[RATING].mean()))
     print(f"{dataset}: {len(train)} train / {len(test)} test, global mean rmse {base:.4f}", flush=True)
     started = time.perf_counter()
-    results = run_comparison(train, test, lecture_factories(args.models), log=lambda line: print(line, flush=True))
+    results = run_comparison(train, test, lecture_models(args.models), log=lambda line: print(line, flush=True))
     print(f"whole comparison: {time.perf_counter() - started:.1f}s")
     print(results.to_string(index=False))
     print(comparison_markdown(comparison_table(dict(zip(results["method"], results["rmse"])), dataset, base)))

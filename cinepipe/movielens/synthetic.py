@@ -1,8 +1,10 @@
-"""Seeded generators of MovieLens releases in the real layouts, with realistic shape.
+"""Seeded MovieLens releases in the real layouts: ml-latest-small / ml-25m CSVs and ml-100k files.
 
-Long-tailed movie popularity and user activity, a low-rank taste structure (so models have
-something to learn), the release's rating scale, timestamps spread over years. Used for the
-bundled sample, the test fixtures (ml-100k is not redistributable here) and the scale benchmark.
+The ratings are those of the one planted-ratings generator (``recsys.synthetic.PlantedRatings``:
+long-tailed popularity and activity, a low-rank taste structure so models have something to learn,
+the release's rating scale); each writer adds what its layout holds (timestamps spread over years,
+titles, genres, links, tags) and writes it in that layout. Used for the bundled sample, the test
+fixtures (ml-100k is not redistributable here) and the scale benchmark.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from cinepipe.movielens.releases import ML100K_GENRES
+from cinepipe.recsys.synthetic import Planted, PlantedRatings
 
 GENRES = ("Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama",
           "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
@@ -25,16 +28,9 @@ WORDS = ("Night", "River", "Star", "Last", "Secret", "City", "Love", "Dark", "Su
 
 
 @dataclass(frozen=True)
-class Shape:
-    """Size and character of a generated release."""
+class Shape(Planted):
+    """Size and character of a generated release: its planted ratings and the years they span."""
 
-    n_users: int
-    n_items: int
-    n_ratings: int
-    rank: int = 8            # dimensions of the planted taste structure
-    noise_sd: float = 0.6    # rating noise around the low-rank signal (stars)
-    mean: float = 3.53       # ml-latest-small / ml-25m mean rating
-    half_stars: bool = True  # CSV releases: 0.5-5.0 in halves; ml-100k: whole stars
     start_year: int = 1996
     end_year: int = 2018
 
@@ -45,52 +41,12 @@ def _titles(rng: np.random.Generator, n: int, years: np.ndarray) -> list[str]:
     return [f"{WORDS[i]} {WORDS[j]} {k + 1} ({y})" for k, (i, j, y) in enumerate(zip(a, b, years))]
 
 
-def _factors(shape: Shape, rng: np.random.Generator):
-    scale = 1.0 / np.sqrt(shape.rank)
-    user_f = rng.normal(0, 1, (shape.n_users, shape.rank)) * scale
-    item_f = rng.normal(0, 1, (shape.n_items, shape.rank)) * scale
-    user_b = rng.normal(0, 0.35, shape.n_users)
-    item_b = rng.normal(0, 0.45, shape.n_items)
-    return user_f, item_f, user_b, item_b
-
-
-def _pairs(shape: Shape, rng: np.random.Generator, n: int, user_lo: int, user_hi: int,
-           item_p: np.ndarray, user_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exactly ``n`` distinct (user, item) pairs (fewer only if the block cannot hold them)."""
-    n = min(n, (user_hi - user_lo) * shape.n_items)
-    w = user_w[user_lo:user_hi] / user_w[user_lo:user_hi].sum()
-    keys = np.empty(0, np.int64)
-    while len(keys) < n:
-        draw = int((n - len(keys)) * 1.3) + 16
-        users = user_lo + rng.choice(user_hi - user_lo, size=draw, p=w)
-        items = rng.choice(shape.n_items, size=draw, p=item_p)
-        keys = np.unique(np.concatenate([keys, users.astype(np.int64) * shape.n_items + items]))
-    keys = np.sort(rng.choice(keys, n, replace=False))
-    return keys // shape.n_items, keys % shape.n_items
-
-
-def _ratings(shape: Shape, rng, users, items, factors) -> np.ndarray:
-    user_f, item_f, user_b, item_b = factors
-    signal = shape.mean + user_b[users] + item_b[items] + np.einsum("ij,ij->i", user_f[users], item_f[items]) * 1.6
-    raw = signal + rng.normal(0, shape.noise_sd, len(users))
-    if shape.half_stars:
-        return np.clip(np.round(raw * 2) / 2, 0.5, 5.0)
-    return np.clip(np.round(raw), 1, 5)
-
-
 _STAR_TEXT = np.array([f"{k / 2:.1f}" for k in range(11)])
 
 
 def _star_text(ratings: np.ndarray) -> pa.Array:
     """Ratings as the releases print them ("4.0", "3.5")."""
     return pa.array(_STAR_TEXT[np.round(ratings * 2).astype(int)])
-
-
-def _popularity(shape: Shape, rng) -> tuple[np.ndarray, np.ndarray]:
-    item_p = 1.0 / np.arange(1, shape.n_items + 1) ** 0.9  # long tail (Zipf-like)
-    item_p = rng.permutation(item_p)
-    user_w = rng.lognormal(0, 1.0, shape.n_users) + 0.05
-    return item_p / item_p.sum(), user_w
 
 
 def _timestamps(shape: Shape, rng, n: int) -> np.ndarray:
@@ -107,22 +63,17 @@ def write_csv_release(dest: Path, shape: Shape, seed: int = 42, chunk_ratings: i
     """
     dest.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    factors = _factors(shape, rng)
-    item_p, user_w = _popularity(shape, rng)
+    planted = PlantedRatings(shape, rng)
     movie_ids = np.sort(rng.choice(np.arange(1, shape.n_items * 3 + 1), shape.n_items, replace=False))
     years = rng.integers(1920, shape.end_year + 1, shape.n_items)
-    n_chunks = max(1, -(-shape.n_ratings // chunk_ratings))
-    bounds = np.linspace(0, shape.n_users, n_chunks + 1).astype(int)
     written = 0
     with (dest / "ratings.csv").open("wb") as fh:
         fh.write(b"userId,movieId,rating,timestamp\n")
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
-            share = user_w[lo:hi].sum() / user_w.sum()
-            users, items = _pairs(shape, rng, int(round(shape.n_ratings * share)), lo, hi, item_p, user_w)
+        for users, items, ratings in planted.blocks(chunk_ratings):
             table = pa.table({
                 "userId": users + 1,
                 "movieId": movie_ids[items],
-                "rating": _star_text(_ratings(shape, rng, users, items, factors)),
+                "rating": _star_text(ratings),
                 "timestamp": _timestamps(shape, rng, len(users)),
             })
             pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
@@ -136,7 +87,7 @@ def write_csv_release(dest: Path, shape: Shape, seed: int = 42, chunk_ratings: i
         n_tags = max(1, shape.n_ratings // 30)
         pd.DataFrame({
             "userId": rng.integers(1, shape.n_users + 1, n_tags),
-            "movieId": movie_ids[rng.choice(shape.n_items, n_tags, p=item_p)],
+            "movieId": movie_ids[rng.choice(shape.n_items, n_tags, p=planted.item_p)],
             "tag": rng.choice(["funny", "dark", "classic", "slow, but good", "twist ending"], n_tags),
             "timestamp": _timestamps(shape, rng, n_tags),
         }).to_csv(dest / "tags.csv", index=False)
@@ -148,12 +99,10 @@ def write_100k_release(dest: Path, shape: Shape | None = None, seed: int = 42, w
     shape = shape or Shape(943, 1682, 100_000, half_stars=False, start_year=1997, end_year=1998)
     dest.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    factors = _factors(shape, rng)
-    item_p, user_w = _popularity(shape, rng)
-    users, items = _pairs(shape, rng, shape.n_ratings, 0, shape.n_users, item_p, user_w)
+    users, items, ratings = PlantedRatings(shape, rng).draw(shape.n_ratings)
     data = pd.DataFrame({
         "user": users + 1, "item": items + 1,
-        "rating": _ratings(shape, rng, users, items, factors).astype(int),
+        "rating": ratings.astype(int),
         "ts": rng.integers(874_724_710, 893_286_638, len(users)),
     })
     data.to_csv(dest / "u.data", sep="\t", header=False, index=False)

@@ -14,7 +14,7 @@ from cinepipe.recsys.topn import TOP_N_COLUMNS, top_n
 
 @pytest.fixture(scope="module")
 def train():
-    ratings = planted_ratings(n_users=120, n_items=80, n_ratings=3_000, seed=4)
+    ratings = planted_ratings(n_users=120, n_items=150, n_ratings=3_000, seed=4)
     few = pd.DataFrame({"user_id": [500, 500, 501], "movie_id": [1, 2, 3], "rating": [5.0, 4.0, 3.0]})
     return pd.concat([ratings, few], ignore_index=True)
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from cinepipe.recsys.base import RatingModel
-from cinepipe.recsys.lecture.synthetic import low_rank_ratings
 from cinepipe.recsys.metrics import rmse
 from cinepipe.recsys.splits import random_split
+from cinepipe.recsys.synthetic import planted_ratings
 from cinepipe.storage.columns import ITEM, RATING, USER
 
 
@@ -31,5 +31,5 @@ class Planted:
 @pytest.fixture(scope="session")
 def planted() -> Planted:
     """200 users x 120 movies, 6,000 ratings of rank-3 structure plus biases, 20% held out."""
-    ratings = low_rank_ratings(n_users=200, n_items=120, n_ratings=6000, rank=3, noise=0.3, seed=3)
+    ratings = planted_ratings(n_users=200, n_items=120, n_ratings=6000, rank=3, noise=0.3, seed=3)
     return Planted(*random_split(ratings, 0.2, 42))
