@@ -62,7 +62,6 @@ class UserKNN(LectureModel):
 
     def fit(self, train: pd.DataFrame) -> UserKNN:
         users, items, values = self._begin_fit(train)
-        self._fit_fallback(users, items, values)
         n_u = self.index.n_users
         self.user_mean = (np.bincount(users, values, n_u) / np.bincount(users, minlength=n_u)).astype(np.float32)
         ratings = rating_matrix(train, self.index)
@@ -104,8 +103,8 @@ class UserKNN(LectureModel):
         return estimate, found
 
     def _state(self) -> dict[str, np.ndarray]:
-        return {**self._fallback_state(), "sim": self.sim, "values": self.values, "rated": self.rated, "user_mean": self.user_mean}
+        return {**self._base_state(), "sim": self.sim, "values": self.values, "rated": self.rated, "user_mean": self.user_mean}
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
-        self._set_fallback_state(state)
+        self._set_base_state(state)
         self.sim, self.values, self.rated, self.user_mean = (state[k] for k in ("sim", "values", "rated", "user_mean"))

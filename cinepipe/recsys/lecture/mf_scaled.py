@@ -61,7 +61,6 @@ class ScaledMF(LectureModel):
 
     def fit(self, train: pd.DataFrame) -> ScaledMF:
         users, items, values = self._begin_fit(train)
-        self._fit_fallback(users, items, values)
         p = self.params
         n_u, n_i = self.index.n_users, self.index.n_items
         if p.scaled:
@@ -93,8 +92,8 @@ class ScaledMF(LectureModel):
         return self._clip(out)
 
     def _state(self) -> dict[str, np.ndarray]:
-        return {**self._fallback_state(), "p": self.p, "q": self.q, "spread": self.spread}
+        return {**self._base_state(), "p": self.p, "q": self.q, "spread": self.spread}
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
-        self._set_fallback_state(state)
+        self._set_base_state(state)
         self.p, self.q, self.spread = state["p"], state["q"], state["spread"]

@@ -139,7 +139,6 @@ class RBMCF(LectureModel):
 
     def fit(self, train: pd.DataFrame) -> RBMCF:
         users, items, values = self._begin_fit(train)
-        self._fit_fallback(users, items, values)
         p = self.params
         self.levels, level = np.unique(values, return_inverse=True)
         k = len(self.levels)
@@ -184,12 +183,12 @@ class RBMCF(LectureModel):
 
     def _state(self) -> dict[str, np.ndarray]:
         return {
-            **self._fallback_state(),
+            **self._base_state(),
             "weights": self.weights, "visible_bias": self.visible_bias, "hidden_bias": self.hidden_bias,
             "levels": self.levels, "case_hidden": self.case_hidden,
         }
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
-        self._set_fallback_state(state)
+        self._set_base_state(state)
         keys = ("weights", "visible_bias", "hidden_bias", "levels", "case_hidden")
         self.weights, self.visible_bias, self.hidden_bias, self.levels, self.case_hidden = (state[k] for k in keys)
