@@ -6,86 +6,23 @@ a run stopped half-way (quota, network) resumes where it stopped.
 
 from __future__ import annotations
 
-import json
-from dataclasses import fields
-from pathlib import Path
-
-import pandas as pd
 from prefect import get_run_logger, task
 
-from cinepipe.errors import CinepipeError
-from cinepipe.io.download import local_path
-from cinepipe.naver.api import SearchClient, search_rows
-from cinepipe.naver.columns import ENGLISH_TITLE, INPUT_ROW, NAVER_CODE, TITLE
-from cinepipe.naver.crawl import (
-    LayoutChanged,
-    MoviePage,
-    PageNotFound,
-    PoliteFetcher,
-    check_unreadable_share,
-    parse_basic_page,
-)
-from cinepipe.naver.scores_io import parse_score_list
-from cinepipe.reporting.progress import count_bar
+from cinepipe.naver.fetch import crawl_pages, search_list, stage_list
 from cinepipe.settings import get_settings
-from cinepipe.tasks._common import (
-    NETWORK,
-    content_dir,
-    fingerprint_path,
-)
-
-PAGE_COLUMNS = [f.name for f in fields(MoviePage)] + ["crawl_status", "crawl_error"]
-
-
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp949")  # what Korean Excel saves a CSV as
+from cinepipe.tasks._common import NETWORK
 
 
 @task(name="stage-naver-list", task_run_name="stage-naver-list")
 def stage_score_list(scores: str) -> str:
     """Parse the personal list into ``staging/naver/<content>/list.parquet`` and ``bad.parquet``."""
-    settings = get_settings()
-    path = local_path(scores)
-    if not path.is_file():
-        raise CinepipeError(scores, "the score list does not exist", "Check the path given to --scores.")
-    try:
-        parsed = parse_score_list(_read_text(path))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise CinepipeError(scores, f"cannot read the score list ({exc})",
-                            "Give a CSV/TSV with a header title,my_score or title::my::netizen::critic:: lines.") from exc
-    if parsed.rows.empty:
-        raise CinepipeError(scores, f"no usable rows ({len(parsed.bad)} rejected)", "Check the file's format.")
-    out = content_dir(settings.staging_dir / "naver", fingerprint_path(path))
-    parsed.rows.to_parquet(out / "list.parquet", index=False)
-    parsed.bad.to_parquet(out / "bad.parquet", index=False)
-    (out / "source.json").write_text(json.dumps({"source": str(path), "format": parsed.format}))
-    return str(out)
+    return stage_list(scores, get_settings().staging_dir)
 
 
 @task(name="search-naver", task_run_name="search-naver", **NETWORK)
 def search_naver(staged: str, naver_api_base: str) -> str:
     """Search every list row; the answers' items go to ``search.json`` beside the list."""
-    settings = get_settings()
-    rows = pd.read_parquet(Path(staged) / "list.parquet")
-    client = SearchClient(
-        naver_api_base, settings.naver_client_id, settings.naver_client_secret,
-        settings.http_cache_dir / "naver-api", retries=settings.http_retries, timeout_s=settings.http_timeout_s,
-    )
-    records = [
-        {INPUT_ROW: int(r[INPUT_ROW]), TITLE: r[TITLE],
-         ENGLISH_TITLE: r[ENGLISH_TITLE] if isinstance(r[ENGLISH_TITLE], str) else None}
-        for r in rows.to_dict("records")
-    ]
-    answers = search_rows(client, records)
-    # named by the answers (as checked): other answers or other checks give a new path, so matching reruns
-    out = content_dir(Path(staged), "search", naver_api_base, answers) / "search.json"
-    out.write_text(json.dumps({"answers": answers, "calls": client.stats.calls,
-                               "cache_hits": client.stats.cache_hits}, ensure_ascii=False))
-    return str(out)
+    return search_list(staged, naver_api_base, get_settings())
 
 
 @task(name="crawl-naver", task_run_name="crawl-naver", **NETWORK)
@@ -98,35 +35,5 @@ def crawl_naver_pages(matches: str, naver_web_base: str, naver_obey_robots: bool
     More unreadable pages than ``naver_max_layout_failures`` allows, or robots.txt forbidding the
     pages, stops the step.
     """
-    settings = get_settings()
-    frame = pd.read_parquet(matches)
-    codes = sorted({int(c) for c in frame[NAVER_CODE].dropna()})
-    fetcher = PoliteFetcher(
-        naver_web_base, settings.http_cache_dir / "naver-web",
-        pages_per_second=settings.naver_pages_per_second, obey_robots=naver_obey_robots,
-        retries=settings.http_retries, timeout_s=settings.http_timeout_s,
-    )
-    rows = []
-    with count_bar(f"crawl {naver_web_base}", len(codes)) as advance:
-        for done, code in enumerate(codes, 1):
-            try:
-                page = parse_basic_page(fetcher.fetch_basic(code), code)
-                rows.append({**page.to_dict(), "crawl_status": "ok", "crawl_error": None})
-            except LayoutChanged as exc:
-                rows.append({NAVER_CODE: code, "crawl_status": "layout-changed", "crawl_error": exc.problem})
-            except PageNotFound as exc:
-                rows.append({NAVER_CODE: code, "crawl_status": "page-missing", "crawl_error": exc.problem})
-            advance(done)
-    pages = pd.DataFrame(rows, columns=PAGE_COLUMNS)
-    get_run_logger().info("%d pages: %s (%d fetched, %d from the cache)", len(pages),
-                          ", ".join(f"{n} {s}" for s, n in pages["crawl_status"].value_counts().items()) or "none",
-                          fetcher.calls, fetcher.cache_hits)
-    unreadable = pages[pages["crawl_status"] == "layout-changed"]
-    check_unreadable_share(dict(zip(unreadable[NAVER_CODE], unreadable["crawl_error"], strict=True)),
-                           len(codes), naver_max_layout_failures, naver_web_base)
-    # named by what the pages say: a site or parser that changed gives a new path, so later steps rerun
-    out = content_dir(Path(matches).parent, "pages", naver_web_base,
-                      pages.to_json(orient="records", force_ascii=False)) / "pages.parquet"
-    pages.astype({NAVER_CODE: "int64"}).to_parquet(out, index=False)
-    (out.parent / "crawl.json").write_text(json.dumps({"calls": fetcher.calls, "cache_hits": fetcher.cache_hits}))
-    return str(out)
+    return crawl_pages(matches, naver_web_base, naver_obey_robots, naver_max_layout_failures, get_settings(),
+                       log=get_run_logger().info)
