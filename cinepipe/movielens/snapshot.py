@@ -125,15 +125,17 @@ def attach_u1(snapshot: dict, stage_dir: Path) -> dict:
 
 
 def read_ratings(snapshot: dict) -> pd.DataFrame:
-    """user_id, movie_id, rating; ids as int32 where they fit (half the memory of int64 at 25M rows)."""
-    ratings = pd.read_parquet(Path(snapshot["dir"]) / "ratings.parquet", columns=["user_id", "movie_id", "rating"])
+    """user_id, movie_id, rating, rated_at_epoch_s (the time-aware ranking models order each user's
+    ratings by it); ids and times as int32 where they fit (half the memory of int64 at 25M rows)."""
+    ratings = pd.read_parquet(Path(snapshot["dir"]) / "ratings.parquet",
+                              columns=["user_id", "movie_id", "rating", "rated_at_epoch_s"])
     return _compact_ids(ratings)
 
 
 def _compact_ids(ratings: pd.DataFrame) -> pd.DataFrame:
     limits = np.iinfo(np.int32)
-    narrow = {c: np.int32 for c in ("user_id", "movie_id")
-              if len(ratings) and limits.min <= ratings[c].min() and ratings[c].max() <= limits.max}
+    narrow = {c: np.int32 for c in ("user_id", "movie_id", "rated_at_epoch_s")
+              if c in ratings and len(ratings) and limits.min <= ratings[c].min() and ratings[c].max() <= limits.max}
     return ratings.astype(narrow) if narrow else ratings
 
 

@@ -25,6 +25,8 @@ from cinepipe.recsys.persist import SavableModel
 from cinepipe.recsys.rank_blend import QUICK as QUICK_RANK_BLEND
 from cinepipe.recsys.rank_blend import RankBlend, RankBlendParams
 from cinepipe.recsys.rp3beta import RP3beta, RP3Params
+from cinepipe.recsys.time_ease import QUICK as QUICK_TIME_EASE
+from cinepipe.recsys.time_ease import TimeEASE, TimeEASEParams
 
 # quick: few epochs, a small hidden layer and one EASE candidate, for tests and the bundled sample
 _QUICK_MF = {"max_epochs": 8, "patience": 2, "refit": False}
@@ -50,6 +52,7 @@ MODELS: dict[str, Callable[[int, bool], SavableModel]] = {
     "als": lambda seed, quick: ImplicitALS(ALSParams(seed=seed, iterations=8 if quick else 15)),
     "rp3beta": lambda seed, quick: RP3beta(RP3Params()),
     "rank_blend": lambda seed, quick: RankBlend(replace(QUICK_RANK_BLEND if quick else RankBlendParams(), seed=seed)),
+    "time_ease": lambda seed, quick: TimeEASE(replace(QUICK_TIME_EASE if quick else TimeEASEParams(), seed=seed)),
     "user_knn_raw": lambda seed, quick: lecture_knn.UserKNN(centred=False),
     "user_knn_centred": lambda seed, quick: lecture_knn.UserKNN(centred=True),
     "mf_als": lambda seed, quick: ScaledMF(scaled=False, reg=0.15, seed=seed),
@@ -69,8 +72,9 @@ RATING_MODELS: tuple[str, ...] = (
 )  # evaluated each run
 # rating models only run on request (the lecture comparison): U-AutoRec is slow and weak on MovieLens
 EXTRA_RATING_MODELS: tuple[str, ...] = ("u_autorec",)
-# rank_blend: EASE, RP3beta, implicit ALS and popularity, tuned and weighted on a slice of train
-RANKING_MODELS: tuple[str, ...] = ("popularity", "ease", "rp3beta", "rank_blend")
+# rank_blend: EASE, RP3beta, implicit ALS and popularity, tuned and weighted on a slice of train;
+# time_ease: EASE on pairs of ratings weighted by closeness in time (the snapshot's timestamps)
+RANKING_MODELS: tuple[str, ...] = ("popularity", "ease", "rp3beta", "rank_blend", "time_ease")
 # the lecture table's methods, in its order (rating models, random-70-30)
 LECTURE_MODELS: tuple[str, ...] = (
     "user_knn_raw",
