@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cinepipe.movielens.synthetic import Shape, add_demo_faults, write_csv_release
-
 SAMPLE_SEED = 42
 MANIFEST = "manifest.json"
 
 
 def write_movielens_sample(dest: Path) -> dict:
     """A few hundred users and movies in the ml-latest-small layout, with demo faults."""
+    from cinepipe.movielens.synthetic import Shape, add_demo_faults, write_csv_release
+
     release = dest / "ml-sample"
     counts = write_csv_release(release, Shape(n_users=300, n_items=400, n_ratings=15_000), seed=SAMPLE_SEED)
     counts.update(add_demo_faults(release))

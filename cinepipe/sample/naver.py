@@ -12,24 +12,31 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from pydantic import SecretStr
 
-from cinepipe.sample.naver_catalogue import make_catalogue, make_personal_list
-from cinepipe.sample.naver_service import FakeNaver
-from cinepipe.settings import Settings, settings_scope
+from cinepipe.settings import Settings, get_settings, settings_scope
+
+if TYPE_CHECKING:  # pandas and the service load only when the sample is written or served
+    import pandas as pd
+
+    from cinepipe.sample.naver_service import FakeNaver
 
 CATALOGUE_SEED = 7
 LIST_SEED = 11
 CATALOGUE_SIZE = 600
 LIST_ROWS = 300
 STAND_IN_PORT = 47_811  # fixed, so the HTTP cache (keyed by URL) serves reruns of the sample
+STAND_IN_URL = f"http://127.0.0.1:{STAND_IN_PORT}"
+CLIENT_ID, CLIENT_SECRET = "sample-client-id", "sample-client-secret"
 BAD_LINES = ["네 번째 영화,four,2001,,", ",3.5,1999,,", "너무 좋은 영화,7,2010,,", "옛날 영화,3.5,1492,,"]
 BASICS_HEADER = "tconst\ttitleType\tprimaryTitle\toriginalTitle\tisAdult\tstartYear\tendYear\truntimeMinutes\tgenres"
 
 
 def _imdb_files(dest: Path, missing: pd.DataFrame, seed: int) -> tuple[Path, Path]:
+    import pandas as pd
+
     rng = random.Random(seed)
     basics, ratings = [BASICS_HEADER], ["tconst\taverageRating\tnumVotes"]
     for i, row in enumerate(missing.itertuples(index=False), start=1):
@@ -50,6 +57,8 @@ def _imdb_files(dest: Path, missing: pd.DataFrame, seed: int) -> tuple[Path, Pat
 
 def write_naver_sample(dest: Path) -> dict:
     """Write ``scores.csv`` and the two IMDb files under ``dest``; returns their paths and counts."""
+    from cinepipe.sample.naver_catalogue import make_catalogue, make_personal_list
+
     dest.mkdir(parents=True, exist_ok=True)
     frame = make_personal_list(make_catalogue(CATALOGUE_SIZE, CATALOGUE_SEED), LIST_ROWS, LIST_SEED,
                                not_on_naver_fraction=0.04)
@@ -63,21 +72,43 @@ def write_naver_sample(dest: Path) -> dict:
 
 
 @contextmanager
-def stand_in_service(sample: dict, settings: Settings, pages_per_second: float = 50.0) -> Iterator[FakeNaver]:
-    """Run the stand-in on the sample's catalogue, with the Naver and IMDb settings pointing at it
-    for the code run meanwhile (a :func:`settings_scope`; the environment is left alone). The crawl
-    pace is raised: the stand-in is our own process."""
-    client_id, secret = "sample-client-id", "sample-client-secret"
-    catalogue = make_catalogue(CATALOGUE_SIZE, CATALOGUE_SEED)
-    with FakeNaver(catalogue, client_id, secret, port=STAND_IN_PORT) as service:
-        scoped = settings.model_copy(update={
-            "naver_client_id": client_id,
-            "naver_client_secret": SecretStr(secret),
-            "naver_pages_per_second": pages_per_second,
-            "naver_api_base": service.url,
-            "naver_web_base": service.url,
-            "imdb_basics_tsv": sample["imdb_basics_tsv"],
-            "imdb_ratings_tsv": sample["imdb_ratings_tsv"],
-        })
-        with settings_scope(scoped):
+def stand_in_scope(sample: dict, settings: Settings, pages_per_second: float = 50.0) -> Iterator[Settings]:
+    """The Naver and IMDb settings pointing at the stand-in's fixed port, for the code run meanwhile
+    (a :func:`settings_scope`; the environment is left alone). The crawl pace is raised: the
+    stand-in is our own process. The service itself starts in :func:`running_stand_in`, only for a
+    run that searches and crawls (a night whose Naver branch is unchanged never starts it)."""
+    scoped = settings.model_copy(update={
+        "naver_client_id": CLIENT_ID,
+        "naver_client_secret": SecretStr(CLIENT_SECRET),
+        "naver_pages_per_second": pages_per_second,
+        "naver_api_base": STAND_IN_URL,
+        "naver_web_base": STAND_IN_URL,
+        "imdb_basics_tsv": sample["imdb_basics_tsv"],
+        "imdb_ratings_tsv": sample["imdb_ratings_tsv"],
+    })
+    with settings_scope(scoped):
+        yield scoped
+
+
+@contextmanager
+def running_stand_in() -> Iterator[FakeNaver]:
+    """The stand-in serving the sample's catalogue on its fixed port (another port when that one is
+    taken: the settings in scope then follow it)."""
+    from cinepipe.sample.naver_catalogue import make_catalogue
+    from cinepipe.sample.naver_service import FakeNaver
+
+    with FakeNaver(make_catalogue(CATALOGUE_SIZE, CATALOGUE_SEED), CLIENT_ID, CLIENT_SECRET,
+                   port=STAND_IN_PORT) as service:
+        if service.url == STAND_IN_URL:
             yield service
+            return
+        moved = get_settings().model_copy(update={"naver_api_base": service.url, "naver_web_base": service.url})
+        with settings_scope(moved):
+            yield service
+
+
+@contextmanager
+def stand_in_service(sample: dict, settings: Settings, pages_per_second: float = 50.0) -> Iterator[FakeNaver]:
+    """The stand-in running, with the settings in scope pointing at it."""
+    with stand_in_scope(sample, settings, pages_per_second), running_stand_in() as service:
+        yield service
