@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 import duckdb
 
@@ -15,16 +16,19 @@ from cinepipe.storage.partition import Partition, load_partition, partition_rows
 TABLES = ("movielens_ratings", "movielens_movies", "movielens_tags")
 
 
+class Loaded(TypedDict):
+    skipped: bool
+    rows: dict[str, int]  # the data set's rows per table, after the load
+    quarantined: int
+
+
 def load_release(
     stage_dir: Path, *, dataset: str, content_key: str, source: str, run_id: str, settings: Settings
-) -> dict:
+) -> Loaded:
     """Replace ``dataset``'s rows with the staged release, atomically, and refresh the lake copies.
 
     A run killed part-way leaves the warehouse as it was (DuckDB rolls back the open transaction
     on the next start); a rerun of the same content is a no-op.
-
-    Returns:
-        ``{"skipped": bool, "rows": {table: count}, "quarantined": int}``.
     """
     partition = Partition("movielens_ratings", dataset, "dataset")
     with duck.connect(stage_dir / STAGE_DB, read_only=True) as stage:
@@ -41,4 +45,4 @@ def load_release(
 
         loaded = load_partition(settings, partition, write, content_key=content_key, run_id=run_id,
                                 bad=quarantined, replace=False, unchanged="skip", tables=TABLES)
-    return {"skipped": loaded.skipped, "rows": loaded.rows, "quarantined": loaded.quarantined}
+    return Loaded(skipped=loaded.skipped, rows=loaded.rows, quarantined=loaded.quarantined)

@@ -40,3 +40,8 @@ class Layout:
 
 ML100K_LAYOUT = Layout("ml-100k", WHOLE_STARS)
 CSV_LAYOUT = Layout("csv", CSV_RATINGS)
+
+
+def layout_of(kind: str) -> Layout:
+    """The layout named by its ``kind`` (what a fetched release records)."""
+    return ML100K_LAYOUT if kind == "ml-100k" else CSV_LAYOUT

@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TypedDict
 from urllib.parse import urlparse
 
 import requests
@@ -23,6 +24,7 @@ from cinepipe.movielens.releases import (
     PINNED_MD5,
     Layout,
 )
+from cinepipe.reporting.progress import download_bar
 from cinepipe.settings import Settings
 
 CSV_HEADERS = {
@@ -159,3 +161,22 @@ def resolve(source: str, settings: Settings, progress: Callable | None = None,
         layout.kind, {f: fingerprint_path(root / f) for f in files if (root / f).is_file()}
     )
     return Release(root=root, dataset=dataset_name(root, layout, hint), layout=layout, content_key=key)
+
+
+class Fetched(TypedDict):
+    """A release located on disk: the source given, its root directory, data set, layout kind and content key."""
+
+    source: str
+    root: str
+    dataset: str
+    layout: str
+    content_key: str
+
+
+def fetch_release(source: str, settings: Settings, limits: ArchiveLimits) -> Fetched:
+    """Download (conditionally, with a progress bar) or locate a release, a zip extracted within ``limits``."""
+    with download_bar(f"download {source}") as progress:
+        release = resolve(source, settings, progress, limits)
+    return Fetched(source=source, root=str(release.root), dataset=release.dataset, layout=release.layout.kind,
+                   content_key=release.content_key)
+

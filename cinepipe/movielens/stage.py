@@ -12,15 +12,15 @@ import csv
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import duckdb
 
 from cinepipe.io.files import atomic_path
-from cinepipe.movielens.releases import ML100K_GENRES, Layout
+from cinepipe.movielens.releases import ML100K_GENRES, Layout, layout_of
 from cinepipe.settings import Settings
 from cinepipe.storage import duck, validation
 from cinepipe.storage.contracts import render
@@ -28,6 +28,8 @@ from cinepipe.storage.warehouse import configure, drop_relation
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from cinepipe.movielens.source import Fetched
 
 STAGE_DB = "stage.duckdb"
 
@@ -365,3 +367,67 @@ def dedupe_and_filter(stage_dir: Path, settings: Settings, min_per_user: int, mi
         "filtered_out": latest - after,
         "rows_out": after,
     }
+
+
+# ---- the steps, as the tasks call them: a staged release in, the same staging database out ---------------
+class Parsed(TypedDict):
+    stage_dir: str
+    key: str
+    counts: dict[str, int]
+
+
+class Validated(TypedDict):
+    stage_dir: str
+    key: str
+    summary: dict  # a CheckSummary as a dict
+
+
+class Deduped(TypedDict):
+    stage_dir: str
+    key: str
+    counts: dict[str, int]
+
+
+class Report(TypedDict):
+    gx_report: str
+    gx_success: bool
+
+
+def parse_fetched(release: Fetched, key: str, settings: Settings) -> Parsed:
+    """Parse a fetched release's files into the typed tables of its staging database."""
+    stage_dir = stage_dir_for(settings, release["content_key"])
+    counts = parse_release(Path(release["root"]), layout_of(release["layout"]), stage_dir, settings)
+    return Parsed(stage_dir=str(stage_dir), key=key, counts=counts)
+
+
+def check_parsed(parsed: Parsed, release: Fetched, key: str, max_bad_fraction: float, gx_max_rows: int,
+                 settings: Settings) -> Validated:
+    """:func:`check_release` over a parsed release (valid rows and quarantined ones; the gate)."""
+    summary = check_release(Path(parsed["stage_dir"]), layout_of(release["layout"]), settings, source=release["source"],
+                            max_bad_fraction=max_bad_fraction, gx_max_rows=gx_max_rows)
+    return Validated(stage_dir=parsed["stage_dir"], key=key, summary=asdict(summary))
+
+
+def dedupe_checked(validated: Validated, key: str, min_per_user: int, min_per_movie: int,
+                   settings: Settings) -> Deduped:
+    """:func:`dedupe_and_filter` over a checked release."""
+    counts = dedupe_and_filter(Path(validated["stage_dir"]), settings, min_per_user, min_per_movie)
+    return Deduped(stage_dir=validated["stage_dir"], key=key, counts=counts)
+
+
+def report_checked(validated: Validated, release: Fetched) -> Report:
+    """Great Expectations over the valid rows: kept as JSON beside the staging database and shown in the UI."""
+    stage_dir = Path(validated["stage_dir"])
+    path = stage_dir / "gx_validation.json"
+    success = gx_report(stage_dir, layout_of(release["layout"]), path)
+    summary, gx = validated["summary"], json.loads(path.read_text())
+    facts = [
+        f"ratings checked (SQL, every row): {summary['rows_in']:,}; valid: {summary['rows_valid']:,}; "
+        f"quarantined: {summary['rows_quarantined']:,} ({summary['bad_fraction']:.3%})",
+        f"Great Expectations on {gx['_meta']['ratings_rows_profiled']:,} valid rows: "
+        f"{'passed' if success else 'FAILED'} (full report: `{path}`)",
+    ]
+    tables = {suite: gx.get(suite, {}).get("results", []) for suite in ("movielens_ratings", "movielens_movies")}
+    validation.publish_validation(f"movielens[{release['dataset']}]", f"validation-movielens-{release['dataset']}",
+                                  facts, summary["failures"], tables)
+    return Report(gx_report=str(path), gx_success=success)
