@@ -39,14 +39,21 @@ def artifact_key(*parts: str) -> str:
     return "-".join(filter(None, "".join(ch if ch.isalnum() else "-" for ch in text.lower()).split("-")))
 
 
-def publish_image(png: Path | str, key: str, description: str) -> None:
-    """One image artifact, embedded; a plain call outside a Prefect run publishes nothing."""
-    from prefect.artifacts import create_image_artifact
+def _publish(kind: str, content: Any, key: str, description: str) -> None:
+    """One artifact of ``kind`` (image, markdown, table) under the slug of ``key``; a plain call
+    outside a Prefect run publishes nothing."""
+    from prefect import artifacts
 
+    create = getattr(artifacts, f"create_{kind}_artifact")
     try:
-        create_image_artifact(data_uri(png), key=artifact_key(key), description=description)
-    except Exception as exc:  # noqa: BLE001 - no run context, or the API is gone: the file is on disk
-        log.debug("image %s not published: %s", png, exc)
+        create(content, key=artifact_key(key), description=description)
+    except Exception as exc:  # noqa: BLE001 - no run context, or the API is gone: the files are on disk
+        log.debug("%s %s not published: %s", kind, key, exc)
+
+
+def publish_image(png: Path | str, key: str, description: str) -> None:
+    """One image artifact, embedded."""
+    _publish("image", data_uri(png), key, description)
 
 
 def publish_images(pngs: Iterable[Path | str], key_prefix: str, description: str) -> None:
@@ -55,12 +62,12 @@ def publish_images(pngs: Iterable[Path | str], key_prefix: str, description: str
 
 
 def publish_markdown(markdown: str, key: str, description: str) -> None:
-    from prefect.artifacts import create_markdown_artifact
+    _publish("markdown", markdown, key, description)
 
-    try:
-        create_markdown_artifact(markdown, key=artifact_key(key), description=description)
-    except Exception as exc:  # noqa: BLE001 - as publish_image
-        log.debug("markdown %s not published: %s", key, exc)
+
+def publish_table(rows: list[dict], key: str, description: str) -> None:
+    """A table artifact, one dict per row (the metrics tables of every branch)."""
+    _publish("table", rows, key, description)
 
 
 # ---- validation reports -----------------------------------------------------------------------
