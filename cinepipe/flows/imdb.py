@@ -52,7 +52,7 @@ def imdb_flow(source: str, quick: bool = False) -> dict:
     baseline = majority_baseline_imdb(prepared)
     decision = judge_candidates(IMDB, ingested["dataset"], {**accuracy, IMDB.baseline_model: baseline},
                                 settings.promotion_tolerance)
-    promoted = record_promotion(decision, run_id, {t["model"]: t["dir"] for t in trained})
+    promoted = record_promotion(decision, run_id, {t.model: t.dir for t in trained})
     return {
         **ingested,
         "run_id": run_id,
@@ -64,6 +64,6 @@ def imdb_flow(source: str, quick: bool = False) -> dict:
         "test_accuracy": accuracy,
         "best_model": max(accuracy, key=accuracy.get),
         "promotion": promoted,
-        "train_seconds": {t["model"]: t["train_seconds"] for t in trained},
-        "train_cpu_seconds": {t["model"]: t["train_cpu_seconds"] for t in trained},
+        "train_seconds": {t.model: t.train_seconds for t in trained},
+        "train_cpu_seconds": {t.model: t.train_cpu_seconds for t in trained},
     }

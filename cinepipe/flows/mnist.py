@@ -47,7 +47,7 @@ def mnist_flow(source: str, dataset: str = "mnist", quick: bool = False) -> dict
     accuracy = evaluate_mnist(trained, staged, run_id)
     baseline = majority_baseline_mnist(staged)
     decision = judge_candidates(MNIST, dataset, {**accuracy, MNIST.baseline_model: baseline}, settings.promotion_tolerance)
-    promoted = record_promotion(decision, run_id, {t["model"]: t["dir"] for t in trained})
+    promoted = record_promotion(decision, run_id, {t.model: t.dir for t in trained})
     return {
         **ingested,
         "run_id": run_id,
@@ -55,6 +55,6 @@ def mnist_flow(source: str, dataset: str = "mnist", quick: bool = False) -> dict
         "test_accuracy": accuracy,
         "best_model": max(accuracy, key=accuracy.get),
         "promotion": promoted,
-        "train_seconds": {t["model"]: t["train_seconds"] for t in trained},
-        "artifacts": {t["model"]: t["dir"] for t in trained},
+        "train_seconds": {t.model: t.train_seconds for t in trained},
+        "artifacts": {t.model: t.dir for t in trained},
     }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from prefect import flow
 
+from cinepipe.naver.evaluate import DATASET
 from cinepipe.promotion import NAVER
 from cinepipe.runtime.runs import timed_run_name
 from cinepipe.settings import get_settings
@@ -13,7 +16,7 @@ from cinepipe.tasks.ingest.naver import (
     search_naver,
     stage_score_list,
 )
-from cinepipe.tasks.train.naver import DATASET, record_study, study_naver
+from cinepipe.tasks.train.naver import record_study, study_naver
 from cinepipe.tasks.transform.naver import (
     assemble_scores,
     export_naver,
@@ -48,6 +51,6 @@ def naver_flow(scores: str, quick: bool = False) -> dict:
     settings = get_settings()
     ingested = ingest_naver_flow(scores)
     study = record_study(study_naver(ingested["scores"], quick, settings.seed))
-    decision = judge_candidates(NAVER, DATASET, {m: v[NAVER.metric] for m, v in study["metrics"].items()},
+    decision = judge_candidates(NAVER, DATASET, {m: v[NAVER.metric] for m, v in study.metrics.items()},
                                 settings.promotion_tolerance)
-    return {**ingested, "study": study, "promotion": record_promotion(decision)}
+    return {**ingested, "study": asdict(study), "promotion": record_promotion(decision)}
