@@ -48,3 +48,28 @@ def test_unknown_baseline_is_a_clear_error():
 def test_confusion_counts_every_prediction():
     matrix = models.confusion(np.array([0, 1, 1, 9]), np.array([0, 1, 2, 9]))
     assert matrix.sum() == 4 and matrix[2, 1] == 1 and np.trace(matrix) == 3
+
+
+def test_mirror_averaging_is_the_mean_over_each_image_and_its_mirror_and_reloads(tmp_path, digits):
+    import dataclasses
+
+    x, y = digits[("train", "images")][:300], digits[("train", "labels")][:300]
+    config = dataclasses.replace(models.CnnConfig.quick(), epochs=1, mirror=True, weight_decay=1e-4,
+                                 label_smoothing=0.1, warmup_epochs=0.5)
+    trained = models.train_cnn(x, y, config)
+    net = trained.model.get_layer("mnist_cnn")  # the trained CNN inside the averaging model
+    images = digits[("test", "images")][:50]
+    inputs = images.astype(np.float32)[..., None] / 255.0
+    expected = (net.predict(inputs, verbose=0) + net.predict(inputs[:, :, ::-1], verbose=0)) / 2
+    averaged = trained.model.predict(inputs, verbose=0)
+    np.testing.assert_allclose(averaged, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(net.predict(inputs, verbose=0), expected, atol=1e-4)  # the mirror counts
+    trained.model.save_weights(tmp_path / "m.weights.h5")
+    again = models.load_cnn(trained.model.to_json(), tmp_path / "m.weights.h5")
+    np.testing.assert_array_equal(models.predict_cnn(again, images), models.predict_cnn(trained.model, images))
+
+
+def test_only_clothes_are_mirrored():
+    assert models.cnn_config("fashion-mnist", quick=False).mirror
+    assert not models.cnn_config("mnist", quick=False).mirror  # a mirrored 2 is no digit
+    assert models.cnn_config("fashion-mnist", quick=True, seed=7) == models.CnnConfig.quick(7)
