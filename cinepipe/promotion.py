@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import duckdb
 
+from cinepipe.reporting.metrics import MetricRow
 from cinepipe.settings import Settings
 from cinepipe.storage import warehouse
 
@@ -84,6 +85,11 @@ class Decision:
 
     def as_dict(self) -> dict:
         return {**asdict(self), "serves": self.serves}
+
+
+def gate_values(gate: Gate, rows: Iterable[MetricRow]) -> dict[str, float]:
+    """model -> figure from ``eval_metrics`` rows, on the gate's protocol and metric only."""
+    return {r.model: float(r.value) for r in rows if r.protocol == gate.protocol and r.metric == gate.metric}
 
 
 def decide(gate: Gate, dataset: str, values: Mapping[str, float], serving: Serving | None,

@@ -5,27 +5,17 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from cinepipe.movielens import stage
-from cinepipe.promotion import MOVIELENS_LISTS
-from cinepipe.recsys.registry import (
-    LARGE_EXPORT_MODEL,
-    RANKING_MODELS,
-    RATING_MODELS,
-    too_large,
-)
-from cinepipe.recsys.splits import ML100K_U1, RANDOM_70_30, STRATIFIED_75_25
+from cinepipe.movielens.serving import export_parts
+from cinepipe.promotion import MOVIELENS_LISTS, gate_values
+from cinepipe.recsys.plan import plan_evaluation, protocols_in_turn
 from cinepipe.runtime.runs import tag_run, task_runner, timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.evaluate.movielens import (
     evaluate_movielens,
     record_movielens_metrics,
 )
-from cinepipe.tasks.evaluate.promotion import (
-    gate_values,
-    judge_candidates,
-    record_promotion,
-)
+from cinepipe.tasks.evaluate.promotion import judge_candidates, record_promotion
 from cinepipe.tasks.export.movielens import (
-    export_parts,
     export_recommendations,
     score_recommendations,
 )
@@ -34,10 +24,6 @@ from cinepipe.tasks.train.movielens import trained_model
 from cinepipe.tasks.transform.movielens import dedupe_movielens, load_movielens
 from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
 from cinepipe.tasks.validate.movielens import report_movielens, validate_movielens
-
-# ml100k-u1 repeats random-70-30's question on the official split; its cheaper subset keeps the
-# whole ml-100k branch within five minutes on two cores
-U1_MODELS = ("global_mean", "biases", "item_knn", "blend")
 
 
 @flow(name="ingest-movielens", flow_run_name=timed_run_name("ingest-movielens"), task_runner=task_runner())
@@ -84,32 +70,17 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
     dataset = ingested["dataset"]
     tag_run(f"dataset:{dataset}")  # known only now, from the release's files
     snapshot = snapshot_movielens(dataset, ingested["stage_dir"])
-    skipped: dict[str, str] = {}
-    if models is None:
-        for name in (*RATING_MODELS, *RANKING_MODELS):
-            if reason := too_large(name, snapshot["n_users"], snapshot["n_movies"]):
-                skipped[name] = reason
-                get_run_logger().warning("movielens[%s]: %s left out: %s", dataset, name, reason)
-    rating_models = [m for m in RATING_MODELS if (models is None or m in models) and m not in skipped]
-    ranking_models = [m for m in RANKING_MODELS if (models is None or m in models) and m not in skipped]
-    if "ease" in skipped:  # the lists then come from MF: judge it as a ranking model too
-        ranking_models.append(LARGE_EXPORT_MODEL)
-    if MOVIELENS_LISTS.baseline_model not in ranking_models:  # the gate judges every list against it
-        ranking_models.insert(0, MOVIELENS_LISTS.baseline_model)
-    protocols = [(RANDOM_70_30, rating_models), (STRATIFIED_75_25, ranking_models)]
-    if snapshot["has_u1"]:  # the official split: the baselines and the strongest models only
-        protocols.append((ML100K_U1, [m for m in rating_models if m in U1_MODELS]))
-    # each protocol holds its own copy of the ratings and splits: past parallel_eval_max_ratings on one
-    # machine they run in turn (at 25M ratings two at once peaked at 9.7 GiB); workers of a Dask
-    # cluster have their own memory, so there they stay parallel
-    one_at_a_time = settings.task_runner == "thread" and snapshot["n_ratings"] > settings.parallel_eval_max_ratings
+    plan = plan_evaluation(models, snapshot["n_users"], snapshot["n_movies"], snapshot["has_u1"],
+                           MOVIELENS_LISTS.baseline_model)
+    for name, reason in plan.skipped.items():
+        get_run_logger().warning("movielens[%s]: %s left out: %s", dataset, name, reason)
+    in_turn = protocols_in_turn(settings.task_runner, snapshot["n_ratings"], settings.parallel_eval_max_ratings)
     futures = []
-    for protocol, names in protocols:
-        if names:
-            futures.append(evaluate_movielens.submit(snapshot, protocol, names, quick, settings.seed,
-                                                     settings.cold_start_min_ratings))
-            if one_at_a_time:
-                futures[-1].wait()
+    for protocol, names in plan.protocols:
+        futures.append(evaluate_movielens.submit(snapshot, protocol, list(names), quick, settings.seed,
+                                                 settings.cold_start_min_ratings))
+        if in_turn:
+            futures[-1].wait()
     metrics = record_movielens_metrics([f.result() for f in futures], dataset)
     # the lists users get are those of the model the gate promotes; when it keeps the serving
     # model, that model's lists and export files stay as they are
@@ -119,18 +90,18 @@ def movielens_flow(source: str, models: list[str] | None = None, quick: bool = F
         trained = trained_model(snapshot, decision.model, quick, settings.seed)
         scored = [
             score_recommendations.submit(trained, snapshot, first, last, settings.top_n, settings.cold_start_min_ratings)
-            for first, last in export_parts(snapshot)
+            for first, last in export_parts(settings, snapshot)
         ]
         exported = export_recommendations(trained, snapshot, settings.top_n, settings.cold_start_min_ratings,
                                           [s.result() for s in scored])
-        promoted = record_promotion(decision, model_dirs={decision.model: trained["dir"]})
+        promoted = record_promotion(decision, model_dirs={decision.model: trained.dir})
     else:
         exported = {"skipped": True, "kept": decision.serving_model}
         promoted = record_promotion(decision)
     return {
         **{k: v for k, v in ingested.items() if k != "stage_dir"},
-        "metrics": {f"{m['model']}/{m['protocol']}/{m['metric']}": round(m["value"], 4) for m in metrics},
+        "metrics": {f"{m.model}/{m.protocol}/{m.metric}": round(m.value, 4) for m in metrics},
         "promotion": promoted,
         "exports": exported,
-        "skipped_models": skipped,
+        "skipped_models": plan.skipped,
     }

@@ -32,6 +32,11 @@ def needs_all_ratings(model: SavableModel) -> bool:
     return isinstance(model, EASE)
 
 
+def has_warm_refresh(model: SavableModel) -> bool:
+    """True when ``warm_refresh`` can update the model; otherwise it is retrained in full."""
+    return isinstance(model, (EASE, Popularity)) or hasattr(model, "fold_in")
+
+
 def warm_refresh(model: SavableModel, ratings: pd.DataFrame, touched: pd.DataFrame) -> SavableModel:
     """The model updated for new ratings; ``ratings`` is every rating, new ones included, and
     ``touched`` every rating of the users who gave the new ones.

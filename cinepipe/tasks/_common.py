@@ -112,8 +112,3 @@ def _source(fn: Any) -> str:
         for part in fn.__qualname__.split("."):
             found = getattr(found, part)
         return inspect.getsource(inspect.unwrap(getattr(found, "fn", found)))
-
-
-def slug(text: str) -> str:
-    """An artifact key from free text (Prefect keys allow lowercase letters, digits and dashes)."""
-    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")

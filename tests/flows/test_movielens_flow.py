@@ -76,6 +76,6 @@ def test_a_cached_model_whose_directory_is_gone_is_trained_again(home, small_csv
 
     first = train_only()
     assert train_only() == first  # a cache hit: same directory, still there
-    shutil.rmtree(first["dir"])
+    shutil.rmtree(first.dir)
     again = train_only()
-    assert again["dir"] == first["dir"] and (Path(again["dir"]) / "trained_on.json").exists()
+    assert again.dir == first.dir and (Path(again.dir) / "trained_on.json").exists()

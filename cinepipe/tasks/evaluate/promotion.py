@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 
 from cinepipe import promotion
 from cinepipe.promotion import Decision, Gate
+from cinepipe.reporting.artifacts import artifact_key, publish_markdown
 from cinepipe.settings import get_settings
 from cinepipe.storage import warehouse
-from cinepipe.tasks._common import slug
-
-
-def gate_values(gate: Gate, rows: list[dict]) -> dict[str, float]:
-    """model -> figure from ``eval_metrics``-shaped rows, on the gate's protocol and metric only."""
-    return {r["model"]: float(r["value"]) for r in rows
-            if r["protocol"] == gate.protocol and r["metric"] == gate.metric}
 
 
 @task(name="judge-candidates", task_run_name="judge-candidates[{gate.target}:{dataset}]")
@@ -43,7 +36,6 @@ def record_promotion(decision: Decision | None, run_id: str | None = None,
     log = get_run_logger()
     (log.info if decision.promoted else log.warning)(
         "%s[%s]: %s %s: %s", decision.target, decision.dataset, decision.decision, decision.model, decision.reason)
-    create_markdown_artifact(promotion.decision_markdown(decision),
-                             key=f"promotion-{slug(decision.target)}-{slug(decision.dataset)}",
-                             description=f"Promotion decision for {decision.target}[{decision.dataset}]")
+    publish_markdown(promotion.decision_markdown(decision), key=artifact_key("promotion", decision.target, decision.dataset),
+                     description=f"Promotion decision for {decision.target}[{decision.dataset}]")
     return decision.as_dict()

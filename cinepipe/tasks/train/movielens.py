@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from prefect import task
 
 from cinepipe import promotion
-from cinepipe.movielens.serving import prune_models
-from cinepipe.movielens.snapshot import read_ratings
-from cinepipe.recsys.registry import build, export_model_for
+from cinepipe.movielens import serving
+from cinepipe.movielens.serving import TrainedRecommender
+from cinepipe.recsys.registry import export_model_for
 from cinepipe.settings import get_settings
 from cinepipe.storage import warehouse
 from cinepipe.tasks._common import TRAINED, step_key
 
 
 @task(name="train-movielens", task_run_name="train-movielens[{snapshot[dataset]}:{name}]", cache_policy=TRAINED)
-def train_movielens(snapshot: dict, name: str, quick: bool, seed: int) -> dict:
+def train_movielens(snapshot: dict, name: str, quick: bool, seed: int) -> TrainedRecommender:
     """Fit the model ``name`` (the one the gate promoted) on every rating of the snapshot; save it
     under artifacts/."""
-    ratings = read_ratings(snapshot)
-    model = build(name, seed=seed, quick=quick).fit(ratings)
     key = step_key(train_movielens, snapshot["key"], name, quick, seed)
-    out = get_settings().artifacts_dir / "movielens" / snapshot["dataset"] / name / key
-    model.save(out)
-    (out / "trained_on.json").write_text(json.dumps({"snapshot": snapshot, "quick": quick, "seed": seed}, indent=2))
-    prune_models(get_settings(), out.parent, snapshot["dataset"])
-    return {"dir": str(out), "model": name, "key": key, "dataset": snapshot["dataset"]}
+    return serving.train_model(get_settings(), snapshot, name, quick, seed, key)
 
 
-def trained_model(snapshot: dict, name: str, quick: bool, seed: int) -> dict:
+def trained_model(snapshot: dict, name: str, quick: bool, seed: int) -> TrainedRecommender:
     """``train_movielens`` inside a flow, run again when its cached result names a model directory
     that is gone (pruned, or artifacts/ cleared by hand)."""
     trained = train_movielens(snapshot, name, quick, seed)
-    if not Path(trained["dir"]).is_dir():
+    if not Path(trained.dir).is_dir():
         trained = train_movielens.with_options(refresh_cache=True)(snapshot, name, quick, seed)
     return trained
 
@@ -44,5 +37,5 @@ def serving_list_model(snapshot: dict) -> str:
     """The model in service for the dataset's lists (the gate's latest promotion); before any
     promotion, the default ranking model for the catalogue's size."""
     with warehouse.connect(get_settings()) as con:
-        serving = promotion.serving_model(con, promotion.MOVIELENS_LISTS, snapshot["dataset"])
-    return serving.model if serving else export_model_for(snapshot["n_movies"])
+        serving_now = promotion.serving_model(con, promotion.MOVIELENS_LISTS, snapshot["dataset"])
+    return serving_now.model if serving_now else export_model_for(snapshot["n_movies"])
