@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 
+from cinepipe.ops.nightly import BranchRun
 from cinepipe.settings import Settings
 
-
-@dataclass(frozen=True)
-class BranchRun:
-    """One branch of a nightly run: its input and how to run it (``quick`` -> summary)."""
-
-    source: str
-    run: Callable[[bool], dict]
-    tags: tuple[str, ...] = ()  # Prefect tags of the branch's runs beyond its name (the dataset)
-
-    def __call__(self, quick: bool) -> dict:
-        return self.run(quick)
+__all__ = ["BranchRun", "nightly_sources"]
 
 
 def _movielens(source: str) -> BranchRun:
