@@ -116,3 +116,33 @@ def test_the_rules_see_real_imports():
     assert "prefect" in _imports(FILES["cinepipe.tasks._common"])
     assert _area("cinepipe.recsys.ease") == "recsys" and _area("cinepipe.storage.warehouse") == "storage"
     assert _area("cinepipe.settings") == "root"
+
+
+MAX_TASK_BODY_LINES = 15
+
+
+def _task_bodies() -> dict[str, int]:
+    """``module.function`` -> lines of its body (docstring excluded) for every ``@task`` in tasks/."""
+    bodies: dict[str, int] = {}
+    for module, path in FILES.items():
+        if _area(module) != "tasks":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef) or not any(
+                    getattr(d.func if isinstance(d, ast.Call) else d, "id", None) == "task" for d in node.decorator_list):
+                continue
+            body = node.body
+            if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                body = body[1:]
+            bodies[f"{module}.{node.name}"] = body[-1].end_lineno - body[0].lineno + 1 if body else 0
+    return bodies
+
+
+def test_every_task_is_thin():
+    """A task reads its inputs, calls one domain function and returns a path, key or small record;
+    the work lives in the branch's modules, where tests call it without Prefect."""
+    bodies = _task_bodies()
+    assert "cinepipe.tasks.export.movielens.score_recommendations" in bodies and len(bodies) > 30
+    fat = {name: n for name, n in bodies.items() if n > MAX_TASK_BODY_LINES}
+    assert fat == {}, f"move the work of these tasks into their branch's modules: {fat}"
