@@ -8,7 +8,7 @@ from prefect import flow
 
 from cinepipe.errors import CinepipeError
 from cinepipe.flows.movielens import ingest_movielens_flow
-from cinepipe.movielens.compare import GLOBAL_MEAN
+from cinepipe.recsys.lecture.compare import REFERENCE_METHOD
 from cinepipe.recsys.lecture.registry import LECTURE_MODELS
 from cinepipe.runtime.runs import timed_run_name
 from cinepipe.settings import get_settings
@@ -27,5 +27,5 @@ def compare_flow(source: str, models: list[str] | None = None, lecture_filter: b
     ingested = ingest_movielens_flow(source)
     snapshot = snapshot_movielens(ingested["dataset"])
     dataset = ingested["dataset"] + ("+lecture-filter" if lecture_filter else "")
-    results = [compare_method(snapshot, m, lecture_filter, settings.seed) for m in [GLOBAL_MEAN, *methods]]
+    results = [compare_method(snapshot, m, lecture_filter, settings.seed) for m in [REFERENCE_METHOD, *methods]]
     return asdict(compare_table(results, dataset))

@@ -12,6 +12,8 @@ import pandas as pd
 from cinepipe.movielens.snapshot import read_ratings
 from cinepipe.recsys.baselines import GlobalMean
 from cinepipe.recsys.lecture.compare import (
+    REFERENCE_METHOD,
+    REFERENCE_MODEL,
     comparison_markdown,
     comparison_table,
     run_comparison,
@@ -25,8 +27,6 @@ from cinepipe.reporting.artifacts import artifact_key, publish_markdown
 from cinepipe.reporting.metrics import MetricRow, record_metrics
 from cinepipe.settings import Settings
 from cinepipe.storage import warehouse
-
-GLOBAL_MEAN = "global-mean"  # the lecture's name for the baseline every method is set against
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,9 @@ def _ratings(snapshot: dict, lecture_filter: bool) -> pd.DataFrame:
 def score_method(snapshot: dict, method: str, lecture_filter: bool, seed: int) -> MethodScore:
     """Fit one lecture method on the random-70-30 train split and score the test split."""
     train, test = random_split(_ratings(snapshot, lecture_filter), 0.3, seed)
-    if method == GLOBAL_MEAN:
+    if method == REFERENCE_METHOD:
         predicted = GlobalMean().fit(train).predict(test["user_id"].to_numpy(), test["movie_id"].to_numpy())
-        return MethodScore(method, "global_mean", float(rmse(test["rating"], predicted)),
+        return MethodScore(method, REFERENCE_MODEL, float(rmse(test["rating"], predicted)),
                            float(mae(test["rating"], predicted)), len(train), len(test))
     row = run_comparison(train, test, lecture_factories([method])).iloc[0]
     return MethodScore(str(row["method"]), str(row["model"]), float(row["rmse"]), float(row["mae"]),
@@ -80,8 +80,8 @@ def write_comparison(settings: Settings, results: Sequence[MethodScore], dataset
     rows = [MetricRow("movielens", dataset, r.model, RANDOM_70_30, metric, getattr(r, metric), r.n_train, r.n_test)
             for r in results for metric in ("rmse", "mae")]
     record_metrics(settings, rows, run_id=warehouse.new_run_id())
-    global_mean = next((r.rmse for r in results if r.method == GLOBAL_MEAN), None)
-    ours = {r.method: r.rmse for r in results if r.method != GLOBAL_MEAN}
+    global_mean = next((r.rmse for r in results if r.method == REFERENCE_METHOD), None)
+    ours = {r.method: r.rmse for r in results if r.method != REFERENCE_METHOD}
     table = comparison_table(ours, dataset, global_mean)
     out = settings.exports_dir / "comparison" / dataset
     out.mkdir(parents=True, exist_ok=True)
