@@ -1,14 +1,18 @@
 """Every recommender on a MovieLens ratings file, on the protocols of INTERFACE.md, next to its baseline.
 
     flock /tmp/cinepipe-heavy.lock .venv/bin/python benchmarks/recsys_quality.py [--ratings PATH]
-        [--top-movies 1682] [--synthetic-100k] [--protocols random-70-30 ml100k-u1 stratified-75-25]
+        [--top-movies 1682] [--until-year 2000] [--synthetic-100k]
+        [--protocols random-70-30 ml100k-u1 stratified-75-25]
 
 Prints rmse/mae on random-70-30 (and on ml100k-u1) for the rating models (baseline: global mean) and
 precision, recall, ndcg and map at 10 on stratified-75-25 for the ranking models (baseline:
 popularity), with fit times. ml-100k itself is not redistributable here, so two stand-ins:
 ``--top-movies 1682`` keeps a real release's 1,682 most-rated movies (ml-100k's catalogue size), and
-``--synthetic-100k`` generates a seeded release in the ml-100k layout with its own u1 split. On a
-release without u1 files, ``ml100k-u1`` is stood in for by a seeded random 80/20 split (u1's sizes).
+``--until-year`` keeps the ratings given up to that year (``2000``: the MovieLens site of ml-100k's
+time), and ``--synthetic-100k`` generates a seeded release in the ml-100k layout with its own u1
+split. Timestamps are kept (``rated_at_epoch_s``): the time-aware ranking models order each user's
+ratings by them. On a release without u1 files, ``ml100k-u1`` is stood in for by a seeded random
+80/20 split (u1's sizes).
 """
 
 from __future__ import annotations
@@ -28,13 +32,13 @@ from cinepipe.recsys.splits import (
     STRATIFIED_75_25,
     random_split,
 )
-from cinepipe.storage.columns import ITEM, RATING, USER
+from cinepipe.storage.columns import ITEM, RATED_AT_EPOCH_S, RATING, USER
 
-U1_COLUMNS = [USER, ITEM, RATING, "timestamp"]
+U1_COLUMNS = [USER, ITEM, RATING, RATED_AT_EPOCH_S]
 
 
 def _read_100k(directory: Path) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.DataFrame]]:
-    read = lambda name: pd.read_csv(directory / name, sep="\t", names=U1_COLUMNS)[[USER, ITEM, RATING]]
+    read = lambda name: pd.read_csv(directory / name, sep="\t", names=U1_COLUMNS)
     return read("u.data"), (read("u1.base"), read("u1.test"))
 
 
@@ -47,8 +51,13 @@ def load(args: argparse.Namespace) -> tuple[str, pd.DataFrame, tuple[pd.DataFram
             write_100k_release(Path(tmp), seed=args.seed)
             ratings, u1 = _read_100k(Path(tmp))
         return "synthetic ml-100k (write_100k_release, seed 42)", ratings, u1
-    ratings = pd.read_csv(args.ratings).rename(columns={"userId": USER, "movieId": ITEM})[[USER, ITEM, RATING]]
+    ratings = pd.read_csv(args.ratings).rename(columns={"userId": USER, "movieId": ITEM, "timestamp": RATED_AT_EPOCH_S})
+    ratings = ratings[[USER, ITEM, RATING, RATED_AT_EPOCH_S]]
     label = str(args.ratings)
+    if args.until_year:
+        year = pd.to_datetime(ratings[RATED_AT_EPOCH_S], unit="s").dt.year
+        ratings = ratings[year <= args.until_year].reset_index(drop=True)
+        label += f", ratings given up to {args.until_year}"
     if args.top_movies:
         top = ratings[ITEM].value_counts().index[: args.top_movies]
         ratings = ratings[ratings[ITEM].isin(top)].reset_index(drop=True)
@@ -61,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ratings", type=Path, default=shared / "ml-latest-small" / "ratings.csv")
     parser.add_argument("--top-movies", type=int, default=0, help="keep only this many most-rated movies")
+    parser.add_argument("--until-year", type=int, default=0, help="keep only the ratings given up to this year")
     parser.add_argument("--synthetic-100k", action="store_true", help="a generated ml-100k release instead")
     parser.add_argument("--protocols", nargs="*", default=[RANDOM_70_30, ML100K_U1, STRATIFIED_75_25])
     parser.add_argument("--rating-models", nargs="*", default=list(RATING_MODELS))

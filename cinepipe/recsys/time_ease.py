@@ -41,8 +41,8 @@ class TimeEASEParams:
     # the grids searched, in two stages: the order scale (None, the plain Gram, and these, when the
     # ratings have timestamps; emphasis and reg at their first values), then emphasis x reg with that
     # scale; one items x items inverse per candidate and fold
-    order_scales: tuple[float, ...] = (10.0, 25.0)
-    emphases: tuple[float, ...] = (1.0, 0.5, 2.0)
+    order_scales: tuple[float, ...] = (10.0, 25.0, 50.0)
+    emphases: tuple[float, ...] = (1.0, 2.0, 4.0)
     regs: tuple[float, ...] = (50.0, 20.0, 150.0)
     floor: float = 0.1  # weight a pair keeps however far apart in time (1.0 would be plain EASE)
     validation_fraction: float = 0.25  # per-user share of train held out, as the test protocol holds out
