@@ -36,7 +36,7 @@ class Partition:
 
 
 @dataclass(frozen=True)
-class Loaded:
+class PartitionLoad:
     """What a load did: rows deleted from the partition, rows now loaded per table, rows quarantined."""
 
     replaced: int
@@ -62,7 +62,7 @@ def load_partition(
     unchanged: Literal["reload", "skip", "ledger-once"] = "reload",
     tables: tuple[str, ...] = (),
     lake: bool = True,
-) -> Loaded:
+) -> PartitionLoad:
     """Load one partition in one transaction; then refresh its lake copies (``lake``).
 
     Args:
@@ -93,7 +93,7 @@ def load_partition(
 
 
 def _write(con: duckdb.DuckDBPyConnection, partition: Partition, rows: pd.DataFrame | Writer, *, content_key: str,
-           run_id: str, bad: pd.DataFrame | int | None, source: str, replace: bool, record: bool) -> Loaded:
+           run_id: str, bad: pd.DataFrame | int | None, source: str, replace: bool, record: bool) -> PartitionLoad:
     replaced = 0
     if replace:
         where, args = (f" where {partition.column} = ?", [partition.key]) if partition.column else ("", [])
@@ -111,13 +111,13 @@ def _write(con: duckdb.DuckDBPyConnection, partition: Partition, rows: pd.DataFr
             warehouse.log_load(con, run_id=run_id, table_name=table, partition_key=partition.key,
                                content_key=content_key, rows_loaded=n,
                                rows_quarantined=quarantined if table == partition.table else 0)
-    return Loaded(int(replaced), counts, quarantined)
+    return PartitionLoad(int(replaced), counts, quarantined)
 
 
-def _kept(con: duckdb.DuckDBPyConnection, partition: Partition, tables: tuple[str, ...]) -> Loaded | None:
+def _kept(con: duckdb.DuckDBPyConnection, partition: Partition, tables: tuple[str, ...]) -> PartitionLoad | None:
     """The partition as it is, when it still has rows (else None: the load runs)."""
     counts = partition_rows(con, partition, tables)
-    return Loaded(0, counts, 0, skipped=True) if counts[partition.table] > 0 else None
+    return PartitionLoad(0, counts, 0, skipped=True) if counts[partition.table] > 0 else None
 
 
 def partition_rows(con: duckdb.DuckDBPyConnection, partition: Partition, tables: tuple[str, ...]) -> dict[str, int]:
