@@ -6,10 +6,8 @@ from dataclasses import asdict
 
 from prefect import flow
 
-from cinepipe.errors import CinepipeError
 from cinepipe.flows.movielens import ingest_movielens_flow
-from cinepipe.recsys.lecture.compare import REFERENCE_METHOD
-from cinepipe.recsys.lecture.registry import LECTURE_MODELS
+from cinepipe.recsys.lecture.compare import REFERENCE_METHOD, lecture_models
 from cinepipe.runtime.runs import timed_run_name
 from cinepipe.settings import get_settings
 from cinepipe.tasks.evaluate.movielens_compare import compare_method, compare_table
@@ -20,10 +18,8 @@ from cinepipe.tasks.transform.movielens_snapshot import snapshot_movielens
 def compare_flow(source: str, models: list[str] | None = None, lecture_filter: bool = False) -> dict:
     """Every lecture method (or ``models``) next to the global mean; figures to eval_metrics."""
     settings = get_settings()
-    methods = list(models or LECTURE_MODELS)
-    unknown = sorted(set(methods) - set(LECTURE_MODELS))
-    if unknown:
-        raise CinepipeError("compare", f"unknown methods {unknown}", f"Choose from {sorted(LECTURE_MODELS)}.")
+    # every lecture method by default; an unknown name fails here; the reference runs in any case
+    methods = [m for m in lecture_models(models) if m != REFERENCE_METHOD]
     ingested = ingest_movielens_flow(source)
     snapshot = snapshot_movielens(ingested["dataset"])
     dataset = ingested["dataset"] + ("+lecture-filter" if lecture_filter else "")

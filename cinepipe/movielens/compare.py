@@ -10,18 +10,15 @@ from pathlib import Path
 import pandas as pd
 
 from cinepipe.movielens.snapshot import read_ratings
-from cinepipe.recsys.baselines import GlobalMean
 from cinepipe.recsys.lecture.compare import (
     REFERENCE_METHOD,
-    REFERENCE_MODEL,
     comparison_markdown,
     comparison_table,
+    lecture_models,
     run_comparison,
     write_comparison_chart,
 )
 from cinepipe.recsys.lecture.filters import lecture_subset
-from cinepipe.recsys.lecture.registry import lecture_factories
-from cinepipe.recsys.metrics import mae, rmse
 from cinepipe.recsys.splits import RANDOM_70_30, random_split
 from cinepipe.reporting.artifacts import artifact_key, publish_markdown
 from cinepipe.reporting.metrics import MetricRow, record_metrics
@@ -63,13 +60,10 @@ def _ratings(snapshot: dict, lecture_filter: bool) -> pd.DataFrame:
 
 
 def score_method(snapshot: dict, method: str, lecture_filter: bool, seed: int) -> MethodScore:
-    """Fit one lecture method on the random-70-30 train split and score the test split."""
+    """Fit one lecture method (or the reference global mean) on the random-70-30 train split and
+    score the test split."""
     train, test = random_split(_ratings(snapshot, lecture_filter), 0.3, seed)
-    if method == REFERENCE_METHOD:
-        predicted = GlobalMean().fit(train).predict(test["user_id"].to_numpy(), test["movie_id"].to_numpy())
-        return MethodScore(method, REFERENCE_MODEL, float(rmse(test["rating"], predicted)),
-                           float(mae(test["rating"], predicted)), len(train), len(test))
-    row = run_comparison(train, test, lecture_factories([method])).iloc[0]
+    row = run_comparison(train, test, lecture_models([method]), seed).iloc[0]
     return MethodScore(str(row["method"]), str(row["model"]), float(row["rmse"]), float(row["mae"]),
                        int(row["n_train"]), int(row["n_test"]))
 
