@@ -45,7 +45,7 @@ def train_cnn(dataset: str, staged_dir: str, staged_key: str, quick: bool, seed:
     # keras loads in seconds: only when a model trains
     from cinepipe.mnist import models
 
-    config = models.CnnConfig.quick(seed) if quick else models.CnnConfig(seed=seed)
+    config = models.cnn_config(dataset, quick, seed)
     images, labels = train_split(staged_dir, quick, seed)
     with count_bar(f"train {dataset} CNN, epochs", config.epochs) as advance:
         trained = models.train_cnn(images, labels, config, on_epoch=advance)
