@@ -47,6 +47,7 @@ def test_partial_snapshot_holds_the_users_ratings_and_every_movies_count(home, s
     assert part["partial"] and part["key"] == full["key"] and part["n_ratings"] == full["n_ratings"]
     everything = read_ratings(full)
     mine = read_ratings(part)
+    assert "rated_at_epoch_s" in everything  # time_ease orders each user's ratings by it
     expected = everything[everything.user_id.isin([3, 7, 50])].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine.reset_index(drop=True), expected)
     items = np.array(sorted(everything.movie_id.unique()) + [999_999])
