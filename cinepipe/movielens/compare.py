@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cinepipe.movielens.snapshot import read_ratings
+from cinepipe.movielens.snapshot import Snapshot, read_ratings
 from cinepipe.recsys.lecture.compare import (
     REFERENCE_METHOD,
     comparison_markdown,
@@ -48,7 +48,7 @@ class Comparison:
     global_mean: float | None
 
 
-def _ratings(snapshot: dict, lecture_filter: bool) -> pd.DataFrame:
+def _ratings(snapshot: Snapshot, lecture_filter: bool) -> pd.DataFrame:
     ratings = read_ratings(snapshot)
     if not lecture_filter:
         return ratings
@@ -59,7 +59,7 @@ def _ratings(snapshot: dict, lecture_filter: bool) -> pd.DataFrame:
     return kept
 
 
-def score_method(snapshot: dict, method: str, lecture_filter: bool, seed: int) -> MethodScore:
+def score_method(snapshot: Snapshot, method: str, lecture_filter: bool, seed: int) -> MethodScore:
     """Fit one lecture method (or the reference global mean) on the random-70-30 train split and
     score the test split."""
     train, test = random_split(_ratings(snapshot, lecture_filter), 0.3, seed)

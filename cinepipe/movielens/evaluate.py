@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from cinepipe.movielens import plots
-from cinepipe.movielens.snapshot import read_ratings, read_u1
+from cinepipe.movielens.snapshot import Snapshot, read_ratings, read_u1
 from cinepipe.recsys.evaluate import run_protocol
 from cinepipe.recsys.splits import ML100K_U1
 from cinepipe.reporting.artifacts import artifact_key, publish_image, publish_table
@@ -22,7 +22,7 @@ LECTURE_NOTE = ("The lecture's 0.7808 RMSE for matrix factorisation is not an ou
                 "published MF on ml-100k scores about 0.91-0.93 on held-out ratings.")
 
 
-def evaluate_protocol(snapshot: dict, protocol: str, models: Sequence[str], quick: bool, seed: int,
+def evaluate_protocol(snapshot: Snapshot, protocol: str, models: Sequence[str], quick: bool, seed: int,
                       cold_start_min_ratings: int) -> list[MetricRow]:
     """Fit ``models`` on the protocol's train split of the snapshot; one row per (model, metric)."""
     if protocol == ML100K_U1:

@@ -26,7 +26,7 @@ from cinepipe.movielens.export import (
     write_lists,
 )
 from cinepipe.movielens.refresh import has_warm_refresh, needs_all_ratings, warm_refresh
-from cinepipe.movielens.snapshot import read_ratings, snapshot_ratings
+from cinepipe.movielens.snapshot import Snapshot, read_ratings, snapshot_ratings
 from cinepipe.recsys.persist import load_model
 from cinepipe.reporting.artifacts import artifact_key, publish_image, publish_markdown
 from cinepipe.settings import Settings
@@ -92,7 +92,7 @@ def prune_models(settings: Settings, model_root: Path, dataset: str) -> list[Pat
     return prune_dirs(model_root, settings.keep_models, protect=[current.dir] if current else [])
 
 
-def train_model(settings: Settings, snapshot: dict, name: str, quick: bool, seed: int, key: str) -> TrainedRecommender:
+def train_model(settings: Settings, snapshot: Snapshot, name: str, quick: bool, seed: int, key: str) -> TrainedRecommender:
     """Fit the model ``name`` on every rating of the snapshot; save it as
     ``artifacts/movielens/<dataset>/<name>/<key>/`` with what it was trained on."""
     # the model classes load only when one trains
@@ -106,12 +106,12 @@ def train_model(settings: Settings, snapshot: dict, name: str, quick: bool, seed
     return TrainedRecommender(str(out), name, key, snapshot["dataset"])
 
 
-def export_parts(settings: Settings, snapshot: dict) -> list[tuple[int, int]]:
+def export_parts(settings: Settings, snapshot: Snapshot) -> list[tuple[int, int]]:
     """The user ranges the lists are scored in, one task each (in parallel on the task runner)."""
     return user_parts(snapshot_users(snapshot["dir"]), settings.topn_users_per_task)
 
 
-def score_part(trained: TrainedRecommender, snapshot: dict, first: int, last: int, top_n: int,
+def score_part(trained: TrainedRecommender, snapshot: Snapshot, first: int, last: int, top_n: int,
                cold_start_min_ratings: int) -> pd.DataFrame:
     """Top-N lists of the users ``first``..``last``, titled.
 
@@ -124,7 +124,7 @@ def score_part(trained: TrainedRecommender, snapshot: dict, first: int, last: in
                         popularity=movie_popularity(snapshot["dir"], model.index.items))
 
 
-def export_lists(settings: Settings, trained: TrainedRecommender, snapshot: dict, top_n: int,
+def export_lists(settings: Settings, trained: TrainedRecommender, snapshot: Snapshot, top_n: int,
                  cold_start_min_ratings: int, parts: Sequence[str] | None = None) -> Exported:
     """Write every user's list from the scored ``parts`` (Parquet files), remember the model and
     publish examples and plots; a no-op when this model's lists are out.
@@ -153,7 +153,7 @@ def export_lists(settings: Settings, trained: TrainedRecommender, snapshot: dict
     return {"skipped": False, **result}
 
 
-def _publish_plots(settings: Settings, lists: pd.DataFrame, snapshot: dict, dataset: str) -> None:
+def _publish_plots(settings: Settings, lists: pd.DataFrame, snapshot: Snapshot, dataset: str) -> None:
     """The ratings the lists were made from, and how much of the catalogue the lists use."""
     out = settings.artifacts_dir / "movielens" / dataset / "plots"
     out.mkdir(parents=True, exist_ok=True)
@@ -166,7 +166,7 @@ def _publish_plots(settings: Settings, lists: pd.DataFrame, snapshot: dict, data
                   f"movielens[{dataset}]: catalogue coverage and popularity of the recommended movies")
 
 
-def refresh_lists(settings: Settings, current: TrainedRecommender, touched_users: Sequence[int], snapshot: dict,
+def refresh_lists(settings: Settings, current: TrainedRecommender, touched_users: Sequence[int], snapshot: Snapshot,
                   top_n: int, cold_start_min_ratings: int, key: str) -> Refreshed:
     """Warm-refresh the model in service with the touched users' ratings, save it under ``key``
     beside it, re-export those users' lists and point at it; ``full-retrain`` for a model that has

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,21 @@ from cinepipe.storage import duck, warehouse
 from cinepipe.storage.retention import prune_dirs
 
 POPULARITY = "popularity.parquet"  # partial snapshots: every movie's rating count (movie_id, n)
+
+
+class Snapshot(TypedDict):
+    """``ratings.parquet`` and ``movies.parquet`` (and ``u1.parquet`` where the release has the
+    split) of one dataset in ``dir``; ``key`` names the ratings it holds; the counts are the whole
+    dataset's, also in a partial snapshot (only some users' ratings, for an incremental refresh)."""
+
+    dir: str
+    key: str
+    dataset: str
+    n_ratings: int
+    n_users: int
+    n_movies: int
+    has_u1: bool
+    partial: NotRequired[bool]
 
 
 def _root(settings: Settings, dataset: str) -> Path:
@@ -60,12 +76,12 @@ def _copy_movies(con, dataset: str, out: Path) -> None:
                 f"to {duck.quote(out / 'movies.parquet')} (format parquet)", [dataset])
 
 
-def snapshot_ratings(settings: Settings, dataset: str) -> dict:
+def snapshot_ratings(settings: Settings, dataset: str) -> Snapshot:
     """Write ``cache/snapshots/movielens/<dataset>/<key>/`` (ratings, movies, u1 split when present),
     or reuse it when it is there; then prune the dataset's old snapshots (``prune_snapshots``).
 
     Returns:
-        ``{"dir", "key", "dataset", "n_ratings", "n_users", "n_movies", "has_u1"}``.
+        The snapshot (not partial).
     """
     with warehouse.connect(settings, read_only=True) as con:
         key, n, n_users, n_movies = _state(con, dataset)
@@ -84,14 +100,14 @@ def snapshot_ratings(settings: Settings, dataset: str) -> dict:
             "n_movies": n_movies, "has_u1": has_u1}
 
 
-def snapshot_for_users(settings: Settings, dataset: str, users: list[int]) -> dict:
+def snapshot_for_users(settings: Settings, dataset: str, users: list[int]) -> Snapshot:
     """A partial snapshot for an incremental refresh: only ``users``' ratings, plus every movie's
     rating count, in ``<key>-users-<hash of users>/``; the key is the one a full snapshot of the
     same ratings has. At ml-25m size, 10k users' ratings are 6% of the table, and the sorted copy
     of all 25M that a full snapshot writes is left to the next full run.
 
     Returns:
-        A snapshot dict (``partial``: True; ``n_ratings`` etc. count the whole dataset).
+        A snapshot with ``partial`` True (``n_ratings`` etc. count the whole dataset).
     """
     with warehouse.connect(settings, read_only=True) as con:
         key, n, n_users, n_movies = _state(con, dataset)
@@ -113,7 +129,7 @@ def snapshot_for_users(settings: Settings, dataset: str, users: list[int]) -> di
             "n_movies": n_movies, "has_u1": False, "partial": True}
 
 
-def attach_u1(snapshot: dict, stage_dir: Path) -> dict:
+def attach_u1(snapshot: Snapshot, stage_dir: Path) -> Snapshot:
     """Copy ml-100k's official u1 split from the staging database into the snapshot, if it has one."""
     out = Path(snapshot["dir"]) / "u1.parquet"
     if not out.exists() and stage_exists(stage_dir):
@@ -124,7 +140,7 @@ def attach_u1(snapshot: dict, stage_dir: Path) -> dict:
     return {**snapshot, "has_u1": out.exists()}
 
 
-def read_ratings(snapshot: dict) -> pd.DataFrame:
+def read_ratings(snapshot: Snapshot) -> pd.DataFrame:
     """user_id, movie_id, rating, rated_at_epoch_s (the time-aware ranking models order each user's
     ratings by it); ids and times as int32 where they fit (half the memory of int64 at 25M rows)."""
     ratings = pd.read_parquet(Path(snapshot["dir"]) / "ratings.parquet",
@@ -139,7 +155,7 @@ def _compact_ids(ratings: pd.DataFrame) -> pd.DataFrame:
     return ratings.astype(narrow) if narrow else ratings
 
 
-def read_u1(snapshot: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_u1(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     split = pd.read_parquet(Path(snapshot["dir"]) / "u1.parquet")
     cols = ["user_id", "movie_id", "rating"]
     return split[split["part"] == "train"][cols].reset_index(drop=True), split[split["part"] == "test"][cols].reset_index(drop=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 
 from cinepipe.imdb import evaluate
+from cinepipe.imdb.prepare import Features, Prepared
 from cinepipe.imdb.train import TrainedModel
 from cinepipe.reporting.metrics import accuracy_line, by_model
 from cinepipe.settings import get_settings
 
 
 @task(name="evaluate-imdb", task_run_name="evaluate-imdb[{dataset}]")
-def evaluate_imdb(trained: list[TrainedModel], prepared: dict, features: dict, dataset: str,
+def evaluate_imdb(trained: list[TrainedModel], prepared: Prepared, features: Features, dataset: str,
                   run_id: str) -> dict[str, float]:
     """Test accuracy of every model and of the NB-SVM + LR ensemble (rows in ``eval_metrics``);
     returns model -> accuracy."""
@@ -21,7 +22,7 @@ def evaluate_imdb(trained: list[TrainedModel], prepared: dict, features: dict, d
 
 
 @task(name="baseline-imdb", task_run_name="baseline-imdb")
-def majority_baseline_imdb(prepared: dict) -> float:
+def majority_baseline_imdb(prepared: Prepared) -> float:
     """Official-test accuracy of always answering the training reviews' commoner label (the gate's
     baseline), over the whole test split as ``evaluate_imdb`` counts it."""
     return evaluate.majority_baseline(prepared["dir"])

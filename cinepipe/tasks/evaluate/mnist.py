@@ -5,13 +5,14 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 
 from cinepipe.mnist import evaluate
+from cinepipe.mnist.store import Staged
 from cinepipe.mnist.train import TrainedModel
 from cinepipe.reporting.metrics import accuracy_line, by_model
 from cinepipe.settings import get_settings
 
 
 @task(name="evaluate-mnist", task_run_name="evaluate-mnist[{staged[dataset]}]")
-def evaluate_mnist(trained: list[TrainedModel], staged: dict, run_id: str) -> dict[str, float]:
+def evaluate_mnist(trained: list[TrainedModel], staged: Staged, run_id: str) -> dict[str, float]:
     """Test accuracy and confusion matrix of every model (rows in ``eval_metrics``); returns
     model -> accuracy."""
     rows = evaluate.evaluate_models(get_settings(), trained, staged["dataset"], staged["dir"], run_id)
@@ -20,6 +21,6 @@ def evaluate_mnist(trained: list[TrainedModel], staged: dict, run_id: str) -> di
 
 
 @task(name="baseline-mnist", task_run_name="baseline-mnist[{staged[dataset]}]")
-def majority_baseline_mnist(staged: dict) -> float:
+def majority_baseline_mnist(staged: Staged) -> float:
     """Test accuracy of always answering the train split's commonest class (the gate's baseline)."""
     return evaluate.majority_baseline(staged["dir"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from prefect import task
 
 from cinepipe.movielens import evaluate
+from cinepipe.movielens.snapshot import Snapshot
 from cinepipe.reporting.metrics import MetricRow
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import CACHED
@@ -13,7 +14,7 @@ from cinepipe.tasks._common import CACHED
 
 @task(name="evaluate-movielens", task_run_name="evaluate-movielens[{snapshot[dataset]}:{protocol}]",
       cache_policy=CACHED)
-def evaluate_movielens(snapshot: dict, protocol: str, models: list[str], quick: bool, seed: int,
+def evaluate_movielens(snapshot: Snapshot, protocol: str, models: list[str], quick: bool, seed: int,
                        cold_start_min_ratings: int) -> list[MetricRow]:
     """Fit ``models`` on the protocol's train split; one row per (model, metric)."""
     return evaluate.evaluate_protocol(snapshot, protocol, models, quick, seed, cold_start_min_ratings)

@@ -7,12 +7,13 @@ from prefect import task
 
 from cinepipe.movielens import compare
 from cinepipe.movielens.compare import Comparison, MethodScore
+from cinepipe.movielens.snapshot import Snapshot
 from cinepipe.settings import get_settings
 from cinepipe.tasks._common import CACHED
 
 
 @task(name="compare-method", task_run_name="compare-method[{snapshot[dataset]}:{method}]", cache_policy=CACHED)
-def compare_method(snapshot: dict, method: str, lecture_filter: bool, seed: int) -> MethodScore:
+def compare_method(snapshot: Snapshot, method: str, lecture_filter: bool, seed: int) -> MethodScore:
     """Fit one lecture method on the random-70-30 train split and score the test split."""
     return compare.score_method(snapshot, method, lecture_filter, seed)
 

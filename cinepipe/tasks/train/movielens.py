@@ -9,6 +9,7 @@ from prefect import task
 from cinepipe import promotion
 from cinepipe.movielens import serving
 from cinepipe.movielens.serving import TrainedRecommender
+from cinepipe.movielens.snapshot import Snapshot
 from cinepipe.recsys.registry import export_model_for
 from cinepipe.settings import get_settings
 from cinepipe.storage import warehouse
@@ -16,14 +17,14 @@ from cinepipe.tasks._common import TRAINED, step_key
 
 
 @task(name="train-movielens", task_run_name="train-movielens[{snapshot[dataset]}:{name}]", cache_policy=TRAINED)
-def train_movielens(snapshot: dict, name: str, quick: bool, seed: int) -> TrainedRecommender:
+def train_movielens(snapshot: Snapshot, name: str, quick: bool, seed: int) -> TrainedRecommender:
     """Fit the model ``name`` (the one the gate promoted) on every rating of the snapshot; save it
     under artifacts/."""
     key = step_key(train_movielens, snapshot["key"], name, quick, seed)
     return serving.train_model(get_settings(), snapshot, name, quick, seed, key)
 
 
-def trained_model(snapshot: dict, name: str, quick: bool, seed: int) -> TrainedRecommender:
+def trained_model(snapshot: Snapshot, name: str, quick: bool, seed: int) -> TrainedRecommender:
     """``train_movielens`` inside a flow, run again when its cached result names a model directory
     that is gone (pruned, or artifacts/ cleared by hand)."""
     trained = train_movielens(snapshot, name, quick, seed)
@@ -33,7 +34,7 @@ def trained_model(snapshot: dict, name: str, quick: bool, seed: int) -> TrainedR
 
 
 @task(name="serving-model-movielens", task_run_name="serving-model-movielens[{snapshot[dataset]}]")
-def serving_list_model(snapshot: dict) -> str:
+def serving_list_model(snapshot: Snapshot) -> str:
     """The model in service for the dataset's lists (the gate's latest promotion); before any
     promotion, the default ranking model for the catalogue's size."""
     with warehouse.connect(get_settings()) as con:

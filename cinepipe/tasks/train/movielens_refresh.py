@@ -10,6 +10,7 @@ from prefect import get_run_logger, task
 from cinepipe.movielens import incremental, serving
 from cinepipe.movielens.refresh import needs_full_retrain
 from cinepipe.movielens.serving import Refreshed
+from cinepipe.movielens.snapshot import Snapshot
 from cinepipe.settings import get_settings
 from cinepipe.storage import warehouse
 from cinepipe.tasks._common import step_key
@@ -36,7 +37,7 @@ def apply_inbox(dataset: str | None = None, day: str | None = None) -> dict:
 
 
 @task(name="refresh-recommendations", task_run_name="refresh-recommendations[{dataset}]")
-def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, snapshot: dict, top_n: int,
+def refresh_recommendations(dataset: str, touched_users: list[int], n_new: int, snapshot: Snapshot, top_n: int,
                             cold_start_min_ratings: int, retrain_fraction: float) -> Refreshed:
     """Warm-refresh the latest model and re-export the touched users' lists; when the new ratings
     are a large share (or there is no model yet, or it has no warm refresh), say so: the caller
