@@ -122,3 +122,21 @@ def test_gram_weights_pairs_by_closeness_in_time():
     np.testing.assert_allclose(gram, [[1, near, far], [near, 1, near], [far, near, 1]], rtol=1e-6)
     plain = time_ease.order_gram(ratings.drop(columns=RATED_AT_EPOCH_S), index, order_scale=1.0, floor=0.1)
     np.testing.assert_allclose(plain, np.ones((3, 3)))
+
+
+def test_warm_refresh_takes_a_users_new_ratings_without_timestamps(session_split, fitted, tmp_path):
+    """The refresh reads only (user, movie, rating): scoring needs no timestamps."""
+    train, _ = session_split
+    fitted.save(tmp_path / "time_ease")
+    model = load_model(tmp_path / "time_ease")
+    user = int(train[USER].iloc[0])
+    before = top_n(model, train, n=10, users=[user], cold_start_min_ratings=0)
+    picked = int(before[ITEM].iloc[0])
+    history = train[train[USER] == user][[USER, ITEM, RATING]]
+    history = pd.concat([history, pd.DataFrame({USER: [user], ITEM: [picked], RATING: [5.0]})], ignore_index=True)
+    row = int(model.index.user_idx(np.array([user]))[0])
+    scores_before = model.score_users(np.array([row]))
+    model.fold_in(history)
+    assert int(model.index.item_idx(np.array([picked]))[0]) in set(model.seen[row].indices)
+    assert not np.allclose(model.score_users(np.array([row])), scores_before)  # the new rating counts
+    np.testing.assert_array_equal(model.weights, fitted.weights)  # item weights wait for the next fit
