@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypedDict
 
 from cinepipe.settings import Settings
 from cinepipe.storage import duck, warehouse
 from cinepipe.storage.contracts import statements as sql_statements
 
 FAR_FUTURE_EPOCH_S = 2**62
+
+
+class Applied(TypedDict):
+    """What one pass over the inbox added: new ratings and the users who gave them, per dataset."""
+
+    applied: dict[str, int]
+    touched_users: dict[str, list[int]]
 
 
 def pending_files(settings: Settings, dataset: str | None = None) -> list[tuple[str, str, str]]:
@@ -23,7 +31,7 @@ def pending_files(settings: Settings, dataset: str | None = None) -> list[tuple[
         ).fetchall()
 
 
-def apply_inbox(settings: Settings, *, run_id: str, dataset: str | None = None, until_day: date | None = None) -> dict:
+def apply_inbox(settings: Settings, *, run_id: str, dataset: str | None = None, until_day: date | None = None) -> Applied:
     """Apply pending inbox files, each in one transaction with its bookkeeping.
 
     Args:

@@ -26,7 +26,7 @@ def _inbox_run_name() -> str:
 
 
 @task(name="apply-inbox", task_run_name=_inbox_run_name)
-def apply_inbox(dataset: str | None = None, day: str | None = None) -> dict:
+def apply_inbox(dataset: str | None = None, day: str | None = None) -> incremental.Applied:
     """Load the inbox's new ratings into the warehouse, exactly once."""
     applied = incremental.apply_inbox(get_settings(), run_id=warehouse.new_run_id(), dataset=dataset,
                                       until_day=date.fromisoformat(day) if day else None)
