@@ -38,11 +38,16 @@ def _mnist(source: str, dataset: str) -> BranchRun:
     return BranchRun(source, run, (f"dataset:{dataset}",))
 
 
-def _naver(scores: str) -> BranchRun:
+def _naver(scores: str, stand_in: bool = False) -> BranchRun:
     def run(quick: bool) -> dict:
         from cinepipe.flows.naver import naver_flow
 
-        return naver_flow(scores=scores, quick=quick)
+        if not stand_in:
+            return naver_flow(scores=scores, quick=quick)
+        from cinepipe.sample.naver import running_stand_in
+
+        with running_stand_in():  # started for a run that searches and crawls, not for a skip
+            return naver_flow(scores=scores, quick=quick)
 
     return BranchRun(scores, run, ("dataset:naver",))
 
@@ -59,11 +64,11 @@ def nightly_sources(settings: Settings, sample: bool) -> Iterator[dict[str, Bran
             branches["movielens"] = _movielens(manifest["movielens"]["path"])
             branches["imdb"] = _imdb(manifest["imdb"]["path"])
             branches["mnist"] = _mnist(manifest["mnist"]["path"], "mnist")
-            from cinepipe.sample.naver import stand_in_service
+            from cinepipe.sample.naver import stand_in_scope
 
             # the Naver service closed in 2023: the sample runs against our local stand-in
-            stack.enter_context(stand_in_service(manifest["naver"], settings))
-            branches["naver"] = _naver(manifest["naver"]["scores"])
+            stack.enter_context(stand_in_scope(manifest["naver"], settings))
+            branches["naver"] = _naver(manifest["naver"]["scores"], stand_in=True)
         else:
             if settings.movielens_source:
                 branches["movielens"] = _movielens(settings.movielens_source)

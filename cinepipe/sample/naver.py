@@ -105,10 +105,3 @@ def running_stand_in() -> Iterator[FakeNaver]:
         moved = get_settings().model_copy(update={"naver_api_base": service.url, "naver_web_base": service.url})
         with settings_scope(moved):
             yield service
-
-
-@contextmanager
-def stand_in_service(sample: dict, settings: Settings, pages_per_second: float = 50.0) -> Iterator[FakeNaver]:
-    """The stand-in running, with the settings in scope pointing at it."""
-    with stand_in_scope(sample, settings, pages_per_second), running_stand_in() as service:
-        yield service
