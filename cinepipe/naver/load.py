@@ -78,7 +78,7 @@ def _settle_review(con: duckdb.DuckDBPyConnection, review: pd.DataFrame) -> None
     decided = dict(con.execute(
         "select query_key, decided_at from naver_match_review where decision is not null").fetchall())
     review["decided_at"] = [
-        (decided.get(k) or now) if d is not None else None
+        (decided.get(k) or now) if pd.notna(d) else None  # a waiting row read back from Parquet holds NaN, not None
         for k, d in zip(review[QUERY_KEY], review["decision"], strict=True)
     ]
     con.register("_keys", review[[QUERY_KEY]])
