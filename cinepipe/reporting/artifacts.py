@@ -43,12 +43,16 @@ def _publish(kind: str, content: Any, key: str, description: str) -> None:
     """One artifact of ``kind`` (image, markdown, table) under the slug of ``key``; a plain call
     outside a Prefect run publishes nothing."""
     from prefect import artifacts
+    from prefect.context import FlowRunContext, TaskRunContext
 
-    create = getattr(artifacts, f"create_{kind}_artifact")
+    if FlowRunContext.get() is None and TaskRunContext.get() is None:
+        log.debug("%s %s not published: not in a Prefect run", kind, key)  # a plain call: no API to ask
+        return
+    create, slug = getattr(artifacts, f"create_{kind}_artifact"), artifact_key(key)
     try:
-        create(content, key=artifact_key(key), description=description)
-    except Exception as exc:  # noqa: BLE001 - no run context, or the API is gone: the files are on disk
-        log.debug("%s %s not published: %s", kind, key, exc)
+        create(content, key=slug, description=description)
+    except Exception as exc:  # noqa: BLE001 - the API is gone: the files are on disk, the run goes on
+        log.warning("%s artifact %s not published (%s); its files are under the home's artifacts/", kind, slug, exc)
 
 
 def publish_image(png: Path | str, key: str, description: str) -> None:

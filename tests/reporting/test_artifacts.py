@@ -48,3 +48,38 @@ def test_a_suite_checked_in_sql_reads_as_a_report():
     rows = expectation_rows(suite_results(load_suite("mnist_images"), {"label is outside 0-9": 3}))
     assert ("be between", "label", "0 … 9", "✗ 3 rows") in rows
     assert ("be between", "pixel_bytes", "= 784", "✓") in rows
+
+
+def test_publishing_outside_a_run_asks_no_api_and_inside_a_run_a_failure_is_a_warning(prefect_harness, monkeypatch):
+    import logging
+
+    from prefect import artifacts, flow
+
+    from cinepipe.reporting.artifacts import publish_markdown
+
+    calls: list[str] = []
+
+    def broken(content, key, description):
+        calls.append(key)
+        raise ConnectionError("API gone")
+
+    monkeypatch.setattr(artifacts, "create_markdown_artifact", broken)
+    publish_markdown("# report", "Some Report", "outside")
+    assert calls == []  # a plain call: nothing to publish to, so nothing is asked
+
+    @flow
+    def one_report():
+        publish_markdown("# report", "Some Report", "inside")
+        return "done"
+
+    warnings: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: warnings.append(record.getMessage())
+    logger = logging.getLogger("cinepipe.reporting.artifacts")
+    logger.addHandler(handler)
+    try:
+        assert one_report() == "done"  # the run goes on
+    finally:
+        logger.removeHandler(handler)
+    assert calls == ["some-report"]
+    assert any("some-report not published (API gone)" in w for w in warnings), warnings
