@@ -10,7 +10,7 @@ import joblib
 import numpy as np
 from scipy import sparse
 
-from cinepipe.imdb.baselines import ENSEMBLE, ENSEMBLE_MEMBERS, accuracy, average_proba
+from cinepipe.imdb.baselines import ENSEMBLE, ENSEMBLE_MEMBERS, Stacker, accuracy
 from cinepipe.imdb.train import TrainedModel
 from cinepipe.promotion import majority_class_accuracy
 from cinepipe.reporting.artifacts import artifact_dir
@@ -36,8 +36,8 @@ def _test_proba(trained: TrainedModel, sequences: np.lib.npyio.NpzFile, features
 
 def evaluate_models(settings: Settings, trained: Sequence[TrainedModel], prepared_dir: str, features_dir: str,
                     dataset: str, run_id: str) -> list[MetricRow]:
-    """Test accuracy of every model and of the NB-SVM + LR ensemble, into ``eval_metrics``, each
-    model's ``metrics.json`` and a table artifact.
+    """Test accuracy of every model and of the NB-SVM + LR ensemble (stacked on the validation
+    part), into ``eval_metrics``, each model's ``metrics.json`` and a table artifact.
 
     Scored over the whole official test split: a review whose text repeats is kept once and
     weighted by its copies, so n_test is 25,000 on the real data (24,801 distinct texts).
@@ -47,11 +47,14 @@ def evaluate_models(settings: Settings, trained: Sequence[TrainedModel], prepare
     probas = {t.model: _test_proba(t, sequences, features_dir) for t in trained}
     n_train = {t.model: t.n_train for t in trained}
     if all(m in probas for m in ENSEMBLE_MEMBERS):
-        probas[ENSEMBLE] = average_proba([probas[m] for m in ENSEMBLE_MEMBERS])
+        dirs = {t.model: Path(t.dir) for t in trained}
+        val_probas = [joblib.load(dirs[m] / "model.joblib").val_proba for m in ENSEMBLE_MEMBERS]
+        stacker = Stacker().fit(val_probas, np.load(Path(features_dir) / "val_y.npy"))
+        probas[ENSEMBLE] = stacker.predict_proba([probas[m] for m in ENSEMBLE_MEMBERS])
         n_train[ENSEMBLE] = max(n_train[m] for m in ENSEMBLE_MEMBERS)
-        (artifact_dir("imdb", ENSEMBLE, run_id) / "config.json").write_text(
-            json.dumps({"kind": "ensemble", "members": list(ENSEMBLE_MEMBERS), "rule": "mean probability"})
-        )
+        (artifact_dir("imdb", ENSEMBLE, run_id) / "config.json").write_text(json.dumps(
+            {"kind": "ensemble", "members": list(ENSEMBLE_MEMBERS), "weights": stacker.weights,
+             "rule": "logistic regression on the members' log-odds, fitted on the validation part"}))
     rows = [MetricRow("imdb", dataset, model, PROTOCOL, "accuracy", accuracy(labels, proba, copies),
                       n_train[model], int(copies.sum()))
             for model, proba in probas.items()]

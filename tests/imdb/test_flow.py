@@ -24,7 +24,7 @@ def test_quick_flow_on_the_sample_loads_reviews_and_records_metrics(home, prefec
     assert summary["load"]["loaded"] == 240 and summary["load"]["quarantined"] == 1
     assert _count(home, "select count(*) from imdb_reviews where source = 'aclImdb'") == 240
     assert _count(home, "select count(*) from quarantine where table_name = 'imdb_reviews'") == 1
-    models = {"tfidf_lr", "nbsvm", "ensemble_nbsvm_lr", "dense_multihot", "rnn_onehot", "rnn_embedding", "lstm"}
+    models = {"tfidf_lr", "nbsvm", "nbsvm_ending", "ensemble_nbsvm_lr", "dense_multihot", "rnn_onehot", "rnn_embedding", "lstm"}
     assert set(summary["test_accuracy"]) == models
     assert _count(
         home, "select count(distinct model) from eval_metrics where target = 'imdb' and dataset = 'aclImdb'"
