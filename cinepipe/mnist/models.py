@@ -38,7 +38,7 @@ class CnnConfig:
     weight_decay: float = 0.0            # > 0: AdamW with this decoupled decay, else Adam
     label_smoothing: float = 0.0
     # train on images mirrored left-right at random, and average each prediction with its mirror's
-    # (clothes are symmetric enough; digits are not)
+    # (clothes are symmetric enough; digits are not); no gain on Fashion-MNIST's hold-out (cnn_config)
     mirror: bool = False
     validation_fraction: float = 0.0     # 0: the history has train figures only
     seed: int = 42
@@ -53,16 +53,17 @@ class CnnConfig:
         return asdict(self)
 
 
-MIRRORED_DATASETS = ("fashion-mnist",)  # clothes may be mirrored; digits may not
-
-
 def cnn_config(dataset: str, quick: bool, seed: int = 42) -> CnnConfig:
-    """The CNN's profile for a data set: ``quick`` for tests and the sample; otherwise the full
-    one, trained on mirrored images too where the data set allows it."""
+    """The CNN's profile for a data set: ``quick`` for tests and the sample; otherwise the full one.
+
+    Fashion-MNIST trains 16 epochs with AdamW and label smoothing: on a 6,000-image hold-out of its
+    train split 0.9385, and 0.9380 with mirrored training and mirror-averaged predictions on top,
+    so they stay off (``mirror``; never for digits: a mirrored 2 is no digit).
+    """
     if quick:
         return CnnConfig.quick(seed)
-    if dataset in MIRRORED_DATASETS:
-        return CnnConfig(epochs=16, weight_decay=1e-4, label_smoothing=0.1, mirror=True, seed=seed)
+    if dataset == "fashion-mnist":
+        return CnnConfig(epochs=16, weight_decay=1e-4, label_smoothing=0.1, seed=seed)
     return CnnConfig(seed=seed)
 
 

@@ -69,7 +69,8 @@ def test_mirror_averaging_is_the_mean_over_each_image_and_its_mirror_and_reloads
     np.testing.assert_array_equal(models.predict_cnn(again, images), models.predict_cnn(trained.model, images))
 
 
-def test_only_clothes_are_mirrored():
-    assert models.cnn_config("fashion-mnist", quick=False).mirror
+def test_profiles_per_dataset():
     assert not models.cnn_config("mnist", quick=False).mirror  # a mirrored 2 is no digit
+    assert models.cnn_config("mnist", quick=False, seed=3) == models.CnnConfig(seed=3)
+    assert models.cnn_config("fashion-mnist", quick=False).label_smoothing > 0
     assert models.cnn_config("fashion-mnist", quick=True, seed=7) == models.CnnConfig.quick(7)
