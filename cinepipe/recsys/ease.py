@@ -30,14 +30,20 @@ class EASEParams:
     seed: int = 42
 
 
+def zero_diagonal_weights(penalised_gram: np.ndarray) -> np.ndarray:
+    """EASE's closed form on a Gram whose diagonal already carries its L2: B = -P / diag(P) with
+    P its inverse, and a zero diagonal (no movie recommends itself)."""
+    inverse = np.linalg.inv(penalised_gram)
+    weights = -inverse / np.diag(inverse)[None, :]
+    weights[np.diag_indices_from(weights)] = 0.0
+    return weights
+
+
 def ease_weights(x: sparse.csr_matrix, reg: float) -> np.ndarray:
     """Item-item weights B (zero diagonal) for binary user x item matrix ``x``."""
     gram = (x.T @ x).toarray().astype(np.float32)
     gram[np.diag_indices_from(gram)] += reg
-    inverse = np.linalg.inv(gram)
-    weights = -inverse / np.diag(inverse)[None, :]
-    weights[np.diag_indices_from(weights)] = 0.0
-    return weights
+    return zero_diagonal_weights(gram)
 
 
 class ItemItemModel(_ScaledModel):

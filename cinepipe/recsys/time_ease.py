@@ -26,7 +26,7 @@ from scipy import sparse
 
 from cinepipe.recsys.base import IdIndex, over_limit
 from cinepipe.recsys.data import rating_matrix
-from cinepipe.recsys.ease import ItemItemModel, _binary
+from cinepipe.recsys.ease import ItemItemModel, _binary, zero_diagonal_weights
 from cinepipe.recsys.tuning import Validation, inner_split
 from cinepipe.storage.columns import ITEM, RATED_AT_EPOCH_S, USER
 
@@ -115,10 +115,7 @@ def dlae_weights(gram: np.ndarray, emphasis: float, reg: float) -> np.ndarray:
     penalised = gram.copy()
     penalised[np.diag_indices_from(penalised)] *= 1.0 + emphasis
     penalised[np.diag_indices_from(penalised)] += reg
-    inverse = np.linalg.inv(penalised)
-    weights = -inverse / np.diag(inverse)[None, :]
-    weights[np.diag_indices_from(weights)] = 0.0
-    return weights
+    return zero_diagonal_weights(penalised)
 
 
 class TimeEASE(ItemItemModel):
