@@ -20,6 +20,9 @@ PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def _file(module: str) -> Path | None:
+    """The file of ``cinepipe`` module ``module``; None for a module outside the package."""
+    if module != "cinepipe" and not module.startswith("cinepipe."):
+        return None
     parts = module.split(".")[1:]
     base = PACKAGE.joinpath(*parts)
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):

@@ -78,6 +78,7 @@ def test_a_thin_task_s_code_key_follows_the_domain_code_it_calls(tmp_path, monke
     code = _fresh_code_keys(monkeypatch, package)
     assert code.closure("cinepipe.tasks.step") == [
         "cinepipe.domain", "cinepipe.domain.helpers", "cinepipe.domain.work", "cinepipe.tasks.step"]
+    assert code.closure("elsewhere.tasks.step") == []  # a module outside the package is not ours to key
     before = code.module_key("cinepipe.tasks.step")
 
     (package / "domain/other.py").write_text("def unrelated():\n    return 1\n")
