@@ -32,11 +32,6 @@ BRANCH_TABLES = {
 }
 
 
-def code_version() -> str:
-    """A key over our Python code, the suites and the SQL (``runtime.code.package_key``)."""
-    return package_key()
-
-
 def _local(source: str) -> Path | None:
     if "://" in source and not source.startswith("file://"):
         return None
@@ -67,7 +62,7 @@ def fingerprint(settings: Settings, branch: str, source: str, params: dict) -> s
     # decisions and the IMDb fallback files are what can change the branch's result
     fallback = (settings.imdb_basics_tsv, settings.imdb_ratings_tsv) if branch == "naver" else ()
     files = [fingerprint_path(p) for p in (_local(f) for f in fallback if f) if p is not None]
-    return content_key(code_version(), branch, params, config, fingerprint_path(path), history, inbox, decided, files)
+    return content_key(package_key(), branch, params, config, fingerprint_path(path), history, inbox, decided, files)
 
 
 def _naver_decisions(settings: Settings, con) -> list:

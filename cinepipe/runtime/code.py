@@ -59,22 +59,29 @@ def closure(module: str) -> list[str]:
     return sorted(seen)
 
 
+@lru_cache(maxsize=None)
+def _module_hash(module: str) -> str:
+    """One module's name and source, hashed once a process (many closures share a module)."""
+    return hashlib.sha256(module.encode() + b"\0" + _file(module).read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _contracts_key() -> str:
+    return content_key(fingerprint_path(schemas_dir()), fingerprint_path(warehouse_sql_dir()))
+
+
 def _digest(modules: list[str]) -> str:
-    digest = hashlib.sha256()
-    for name in modules:
-        digest.update(name.encode())
-        digest.update(_file(name).read_bytes())
-    return digest.hexdigest()
+    return content_key(_contracts_key(), *(_module_hash(name) for name in modules))
 
 
 @lru_cache(maxsize=None)
 def module_key(module: str) -> str:
     """The code version of what ``module`` runs: its import closure and the contracts."""
-    return content_key(_digest(closure(module)), fingerprint_path(schemas_dir()), fingerprint_path(warehouse_sql_dir()))
+    return _digest(closure(module))
 
 
 @lru_cache(maxsize=1)
 def package_key() -> str:
     """The code version of the whole package (``.py`` only: bytecode caches come and go)."""
     modules = sorted("cinepipe." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts) for p in PACKAGE.rglob("*.py"))
-    return content_key(_digest(modules), fingerprint_path(schemas_dir()), fingerprint_path(warehouse_sql_dir()))
+    return _digest(modules)

@@ -58,7 +58,7 @@ def _fresh_code_keys(monkeypatch, package):
     from cinepipe.runtime import code
 
     monkeypatch.setattr(code, "PACKAGE", package)
-    for cached in (code._imports, code.module_key, code.package_key):
+    for cached in (code._imports, code._module_hash, code.module_key, code.package_key):
         cached.cache_clear()
     return code
 
