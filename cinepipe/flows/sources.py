@@ -8,8 +8,6 @@ from contextlib import ExitStack, contextmanager
 from cinepipe.ops.nightly import BranchRun
 from cinepipe.settings import Settings
 
-__all__ = ["BranchRun", "nightly_sources"]
-
 
 def _movielens(source: str) -> BranchRun:
     def run(quick: bool) -> dict:

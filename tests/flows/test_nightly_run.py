@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from prefect import flow, tags
 
-from cinepipe.flows.sources import BranchRun
 from cinepipe.ops.locks import run_lock
+from cinepipe.ops.nightly import BranchRun
 
 
 @flow(name="toy-branch", flow_run_name="toy-branch")
